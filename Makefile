@@ -1,0 +1,91 @@
+# smtpscope - build, test and install. See README.md.
+# make            build ./smtpscope
+# make test       install missing Debian packages (as root), build, run every test
+# make check      build and run every test (no package installation)
+# make asan       ASan+UBSan build in build-asan/ and every test run against it
+# make bench      benchmarks (see bench/)
+# make install    PREFIX=/usr/local DESTDIR=
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+BUILD    ?= build
+PKGS     := ncursesw openssl libcares libpcap
+CC       ?= cc
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wvla
+CFLAGS   ?= -O2 -g
+SAN_FLAGS :=
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+              -DSMTPSCOPE_VERSION='"$(VERSION)"' -I. $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS)
+LDLIBS   := $(PKG_LIBS) -lm
+
+LIB_SRC  := $(wildcard decode/*.c) $(wildcard probe/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/tui/main.o
+LIB      := $(BUILD)/libsmtpscope.a
+BIN      := $(if $(filter build,$(BUILD)),smtpscope,$(BUILD)/smtpscope)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check test asan deps install uninstall clean bench lint run fuzz
+
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# Build everything, then run the unit tests and the integration scripts.
+check: $(BIN) $(UNIT_BIN)
+	SMTPSCOPE="$(abspath $(BIN))" UNIT_DIR="$(abspath $(BUILD)/tests)" tests/run.sh
+
+deps:
+	scripts/install-deps.sh
+
+test: deps
+	$(MAKE) check
+
+asan: deps
+	$(MAKE) BUILD=build-asan SAN=1 check
+
+run: deps
+	$(MAKE) all
+	./smtpscope
+
+bench: all
+	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "no benchmarks yet"; fi
+
+lint:
+	scripts/lint.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/smtpscope
+	install -m 644 smtpscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/smtpscope.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/smtpscope $(DESTDIR)$(PREFIX)/share/man/man1/smtpscope.1
+
+clean:
+	rm -rf build build-asan smtpscope

@@ -1,0 +1,32 @@
+/* buf.h - growable byte buffer with a fixed maximum size, for all untrusted input.
+ * An append past the cap fails and leaves the buffer unchanged. The data is
+ * always NUL-terminated (not counted in len) so text can be printed safely,
+ * but parsers must use len, never the NUL. The owner frees with buf_free(). */
+#ifndef SMTPSCOPE_BUF_H
+#define SMTPSCOPE_BUF_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	uint8_t *data;
+	size_t len;
+	size_t alloc;
+	size_t max;
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+/* Append n bytes; false (and nothing appended) when the result would exceed max. */
+bool buf_append(struct buf *b, const void *p, size_t n);
+bool buf_append_str(struct buf *b, const char *s);
+bool buf_append_byte(struct buf *b, uint8_t c);
+/* printf-style append; false when the result would exceed max. */
+bool buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drop the first n bytes (n <= len). */
+void buf_consume(struct buf *b, size_t n);
+/* The contents as a C string (never NULL). */
+const char *buf_str(const struct buf *b);
+
+#endif

@@ -1,0 +1,29 @@
+/* provider.h - rejection and deferral texts of large receivers and filters
+ * (Gmail, Microsoft, Yahoo/AOL, iCloud, Spamhaus, Barracuda, Proofpoint, Mimecast...),
+ * matched before the registry because providers reuse enhanced codes with their own
+ * meanings (e.g. Gmail's 4.7.27 is about SPF, not null MX). */
+#ifndef SMTPSCOPE_PROVIDER_H
+#define SMTPSCOPE_PROVIDER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "reason.h"
+
+struct provider_rule {
+	const char *provider; /* "Google", "Microsoft", "Spamhaus"... */
+	int code;             /* basic reply code it applies to, 0 = any */
+	const char *status;   /* enhanced code it applies to ("5.7.26"), NULL = any */
+	const char *pattern;  /* textmatch.h pattern on the reply text */
+	const char *meaning;  /* our explanation */
+	const char *cause;
+	const char *fix;
+	enum reason reason;
+	const char *source;   /* provider documentation URL or smtp-field-manual entry */
+};
+
+/* First rule that matches (code 0 / status NULL when unknown); NULL when none. */
+const struct provider_rule *provider_match(int code, const char *status, const uint8_t *text, size_t len);
+size_t provider_count(void);
+const struct provider_rule *provider_at(size_t i);
+
+#endif

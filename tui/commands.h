@@ -1,0 +1,18 @@
+/* commands.h - the subcommands of the command-line front. Each returns the
+ * process exit status. */
+#ifndef SMTPSCOPE_COMMANDS_H
+#define SMTPSCOPE_COMMANDS_H
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *usage;
+	int (*run)(int argc, char **argv);
+};
+
+int cmd_explain(int argc, char **argv);
+
+/* The table, terminated by a NULL name. */
+extern const struct command commands[];
+
+#endif

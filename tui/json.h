@@ -1,0 +1,40 @@
+/* json.h - a small streaming JSON writer (RFC 8259) to a stdio stream. Strings
+ * are escaped; invalid UTF-8 in input is replaced by U+FFFD so output is always
+ * valid JSON. Commas are inserted automatically. Nesting depth is capped. */
+#ifndef SMTPSCOPE_JSON_H
+#define SMTPSCOPE_JSON_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+	FILE *out;
+	int depth;
+	bool first[JSON_MAX_DEPTH]; /* no element written yet at this level */
+	bool after_key;
+	bool pretty;
+};
+
+void json_init(struct json *j, FILE *out, bool pretty);
+void json_obj_begin(struct json *j);
+void json_obj_end(struct json *j);
+void json_arr_begin(struct json *j);
+void json_arr_end(struct json *j);
+void json_key(struct json *j, const char *key);
+void json_str(struct json *j, const char *s);           /* NULL writes null */
+void json_strn(struct json *j, const uint8_t *p, size_t len);
+void json_int(struct json *j, long long v);
+void json_double(struct json *j, double v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+/* key + value shorthands */
+void json_kv_str(struct json *j, const char *key, const char *s);
+void json_kv_int(struct json *j, const char *key, long long v);
+void json_kv_bool(struct json *j, const char *key, bool v);
+/* End the document with a newline (one JSON value per line when not pretty). */
+void json_end_line(struct json *j);
+
+#endif
