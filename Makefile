@@ -58,6 +58,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 
 # Build everything, then run the unit tests and the integration scripts.
 check: $(BIN) $(UNIT_BIN)
+	scripts/lint.sh
 	SMTPSCOPE="$(abspath $(BIN))" UNIT_DIR="$(abspath $(BUILD)/tests)" tests/run.sh
 
 deps:
@@ -72,6 +73,16 @@ asan: deps
 run: deps
 	$(MAKE) all
 	./smtpscope
+
+# libFuzzer targets (clang): one binary per fuzz/fuzz_*.c in build-fuzz/.
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+fuzz:
+	@mkdir -p build-fuzz
+	for f in $(FUZZ_SRC); do \
+		clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+			$(PKG_CFLAGS) -o build-fuzz/$$(basename $$f .c) $$f $(wildcard decode/*.c) $(LDLIBS) || exit 1; \
+	done
+	@echo "run e.g.: build-fuzz/fuzz_pkt -max_total_time=60 fuzz/corpus/pkt"
 
 bench: all
 	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "no benchmarks yet"; fi

@@ -28,4 +28,16 @@ const char *smtp_stage_name(enum smtp_stage s);
 enum reason classify_reason(int code, const char *status, const uint8_t *text, size_t len,
 			    enum smtp_stage stage);
 
+/* Added for bounces (backward compatible): context a bounce report gives
+ * beside the diagnostic. Any member may be NULL. */
+struct classify_context {
+	const char *diag_type; /* RFC 3464 diagnostic type: "smtp", "x-unix"... */
+	const char *action;    /* RFC 3464 Action: "failed", "delayed"... */
+};
+/* As classify_reason; with ctx it also applies the bounce-level rules (a
+ * delayed action means expired, out-of-office wording means vacation, an
+ * unexplained diagnostic is "onhold" rather than "undefined"). */
+enum reason classify_reason_ctx(int code, const char *status, const uint8_t *text, size_t len,
+				enum smtp_stage stage, const struct classify_context *ctx);
+
 #endif

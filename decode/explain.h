@@ -25,6 +25,8 @@ struct explanation {
 	const char *source;         /* where the answering entry comes from */
 	const char *code_meaning;   /* basic code meaning, always filled when known */
 	const char *status_title;   /* registry title of the enhanced code, when known */
+	bool class_mismatch;        /* the enhanced code's class disagrees with the basic
+				     * code's first digit (RFC 3463 2); the basic code won */
 };
 
 /* Explain a reply. code may be 0 and status NULL/"" when unknown; when status is

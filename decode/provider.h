@@ -19,9 +19,17 @@ struct provider_rule {
 	const char *fix;
 	enum reason reason;
 	const char *source;   /* provider documentation URL or smtp-field-manual entry */
+	const char *example;  /* a reply text this rule is written for (the tests match it) */
 };
 
-/* First rule that matches (code 0 / status NULL when unknown); NULL when none. */
+/* First rule that matches (code 0 / status NULL when unknown); NULL when none.
+ * A rule's code/status filter excludes it only when the caller's value is known
+ * and differs (when code is 0 or status NULL/"", a code and enhanced status at
+ * the very start of the text are used); a rule whose filter could not be checked ranks after every rule
+ * that matched with nothing left unchecked. The text is read up to
+ * SMTP_REPLY_MAX_BYTES; continuation prefixes ("550-5.7.26 ") inside it are
+ * ignored, so raw multi-line replies and bounce diagnostics match too. The
+ * returned rule is static; never free it. */
 const struct provider_rule *provider_match(int code, const char *status, const uint8_t *text, size_t len);
 size_t provider_count(void);
 const struct provider_rule *provider_at(size_t i);

@@ -3,7 +3,7 @@
 # Installs only what is missing; needs root (or sudo) when something is missing.
 set -eu
 PKGS="build-essential pkg-config libncurses-dev libssl-dev libc-ares-dev libpcap-dev
-libcmocka-dev tmux"
+libcmocka-dev tmux openssl knot"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,5 +1,6 @@
 /* main.c - smtpscope's entry point: the subcommand table, --help and --version. */
 #include "tui/commands.h"
+#include "tui/tui_main.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,8 @@ static void main_usage(FILE *out)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		if (tui_available())
+			return tui_run(TUI_SCREEN_HOME, NULL);
 		main_usage(stderr);
 		return 2;
 	}

@@ -1,0 +1,679 @@
+/* smtp_parser.c - SMTP stream parser core: line splitting, command/reply queue, DATA/STARTTLS hold, TLS hand-off, gaps (RFC 5321 4.1, 4.5.3, 2920, 3207). */
+#include "smtp_internal.h"
+#include "xmalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct smtp_parser *smtp_parser_new(smtp_event_fn fn, void *user, const struct smtp_parser_opts *opts)
+{
+	struct smtp_parser *p = xcalloc(1, sizeof *p);
+	p->fn = fn;
+	p->user = user;
+	p->greeting_pending = !(opts && opts->no_greeting);
+	p->next_seq = 1;
+	p->cmode = SMTP_CM_LINES;
+	buf_init(&p->side[SMTP_DIR_CLIENT].line, SMTP_AUTH_LINE_MAX + 1);
+	buf_init(&p->side[SMTP_DIR_SERVER].line, SMTP_LINE_HARD_MAX + 1);
+	buf_init(&p->hold, SMTP_HOLD_MAX);
+	buf_init(&p->racc.text, SMTP_REPLY_MAX_BYTES + SMTP_REPLY_MAX_LINES);
+	buf_init(&p->auth_buf, SMTP_AUTH_LINE_MAX);
+	return p;
+}
+
+void smtp_parser_free(struct smtp_parser *p)
+{
+	if (!p)
+		return;
+	for (int d = 0; d < SMTP_DIR_LAST; d++)
+		buf_free(&p->side[d].line);
+	buf_free(&p->hold);
+	buf_free(&p->auth_buf);
+	smtp_reply_acc_free(&p->racc);
+	free(p->arena);
+	free(p->q);
+	free(p);
+}
+
+void smtp_emit(struct smtp_parser *p, struct smtp_event *ev)
+{
+	if (p->fn)
+		p->fn(p->user, ev);
+}
+
+void smtp_flag(struct smtp_parser *p, enum smtp_dir dir, enum smtp_anomaly a, uint64_t count,
+	       const char *detail, uint64_t off)
+{
+	struct smtp_event ev = {.type = SMTP_EV_ANOMALY, .dir = dir, .ts = p->side[dir].ts, .offset = off};
+	ev.anomaly.kind = a;
+	ev.anomaly.count = count;
+	ev.anomaly.detail = detail ? detail : "";
+	smtp_emit(p, &ev);
+}
+
+/* ---- queue of commands awaiting replies ---- */
+
+/* RFC 2920 3.1 (and RFC 3207, 4954): commands after which the client must
+ * wait for the reply before sending more. */
+static bool kind_ends_group(enum smtp_cmd_kind k)
+{
+	switch (k) {
+	case SMTP_CMD_HELO: case SMTP_CMD_EHLO: case SMTP_CMD_LHLO: case SMTP_CMD_DATA:
+	case SMTP_CMD_VRFY: case SMTP_CMD_EXPN: case SMTP_CMD_QUIT: case SMTP_CMD_NOOP:
+	case SMTP_CMD_STARTTLS: case SMTP_CMD_AUTH: case SMTP_CMD_AUTH_RESPONSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+uint64_t smtp_queue_push(struct smtp_parser *p, enum smtp_cmd_kind kind, int64_t ts)
+{
+	uint64_t seq = p->next_seq++;
+	if (p->qlen >= SMTP_PIPELINE_MAX) {
+		if (!p->overflow_flagged)
+			smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_PIPELINE_OVERFLOW, p->qlen, smtp_cmd_name(kind),
+				  p->side[SMTP_DIR_CLIENT].offset);
+		p->overflow_flagged = true;
+		return seq;
+	}
+	if (p->qlen == p->qcap) { /* grow the ring, unrolling it */
+		size_t ncap = p->qcap ? p->qcap * 2 : 8;
+		struct smtp_pending *nq = xreallocarray(NULL, ncap, sizeof *nq);
+		for (size_t i = 0; i < p->qlen; i++)
+			nq[i] = p->q[(p->qhead + i) % p->qcap];
+		free(p->q);
+		p->q = nq;
+		p->qcap = ncap;
+		p->qhead = 0;
+	}
+	struct smtp_pending *e = &p->q[(p->qhead + p->qlen) % p->qcap];
+	e->kind = kind;
+	e->seq = seq;
+	e->ts = ts;
+	p->qlen++;
+	if (kind_ends_group(kind)) {
+		p->q_enders++;
+		p->last_ender = kind;
+	}
+	return seq;
+}
+
+static struct smtp_pending queue_pop(struct smtp_parser *p)
+{
+	struct smtp_pending e = p->q[p->qhead];
+	p->qhead = (p->qhead + 1) % p->qcap;
+	p->qlen--;
+	if (kind_ends_group(e.kind))
+		p->q_enders--;
+	if (p->qlen == 0) {
+		p->group_flagged = false;
+		p->overflow_flagged = false;
+	}
+	return e;
+}
+
+/* A 354 answers DATA: when the head is not DATA but a DATA waits further on,
+ * replies were lost (capture gap); skip to it. Returns commands skipped. */
+static size_t queue_resync_354(struct smtp_parser *p)
+{
+	size_t i;
+	for (i = 0; i < p->qlen; i++)
+		if (p->q[(p->qhead + i) % p->qcap].kind == SMTP_CMD_DATA)
+			break;
+	if (i == 0 || i == p->qlen)
+		return 0;
+	for (size_t k = 0; k < i; k++)
+		queue_pop(p);
+	return i;
+}
+
+void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off)
+{
+	r->answer_kind = SMTP_CMD_LAST;
+	if (r->code == 0)
+		return; /* a line without a code answers nothing */
+	if (p->greeting_pending) {
+		p->greeting_pending = false;
+		r->flags |= SMTP_REPLY_GREETING;
+		return;
+	}
+	if (p->qlen == 0) {
+		r->flags |= SMTP_REPLY_UNSOLICITED;
+		if (r->code != 421) /* 421 may come at any time (RFC 5321 3.8) */
+			smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_UNSOLICITED, 0, "", off);
+		return;
+	}
+	if (r->code == 354) {
+		size_t n = queue_resync_354(p);
+		if (n)
+			smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_RESYNC, n, "354", off);
+	}
+	struct smtp_pending e = queue_pop(p);
+	r->answer_seq = e.seq;
+	r->answer_kind = e.kind;
+	r->answer_ts = e.ts;
+}
+
+size_t smtp_pending_count(const struct smtp_parser *p)
+{
+	return p->qlen;
+}
+
+/* ---- TLS ---- */
+
+void smtp_enter_tls(struct smtp_parser *p, uint64_t off, int64_t ts, bool implicit)
+{
+	if (p->tls)
+		return;
+	p->tls = true;
+	p->tls_client_spoke = implicit;
+	p->cmode = SMTP_CM_TLS;
+	for (int d = 0; d < SMTP_DIR_LAST; d++) {
+		buf_reset(&p->side[d].line);
+		p->side[d].line_total = 0;
+	}
+	struct smtp_event ev = {.type = SMTP_EV_TLS_START, .dir = implicit ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER,
+				.ts = ts, .offset = off};
+	ev.tls.implicit = implicit;
+	smtp_emit(p, &ev);
+}
+
+void smtp_start_tls(struct smtp_parser *p, int64_t ts)
+{
+	if (!p->finished)
+		smtp_enter_tls(p, p->side[SMTP_DIR_CLIENT].offset, ts, true);
+}
+
+static void tls_inject_report(struct smtp_parser *p)
+{
+	if (p->tls_inject_bytes)
+		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_STARTTLS_INJECTION_SERVER, p->tls_inject_bytes, "",
+			  p->tls_inject_off);
+	p->tls_inject_bytes = 0;
+}
+
+static void tls_bytes(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *d, size_t len,
+		      uint64_t off, int64_t ts)
+{
+	if (dir == SMTP_DIR_CLIENT) {
+		if (!p->tls_client_spoke)
+			tls_inject_report(p);
+		p->tls_client_spoke = true;
+	} else if (!p->tls_client_spoke) {
+		/* the server cannot speak TLS before the client's hello: dropped, reported once */
+		if (!p->tls_inject_bytes)
+			p->tls_inject_off = off;
+		p->tls_inject_bytes += len;
+		return;
+	}
+	p->tls_bytes[dir] += len;
+	if (p->tls_fn)
+		p->tls_fn(p->tls_user, dir, d, len, ts);
+}
+
+void smtp_set_tls_sink(struct smtp_parser *p, smtp_tls_fn fn, void *user)
+{
+	p->tls_fn = fn;
+	p->tls_user = user;
+}
+
+bool smtp_in_tls(const struct smtp_parser *p)
+{
+	return p->tls;
+}
+
+uint64_t smtp_tls_bytes(const struct smtp_parser *p, enum smtp_dir dir)
+{
+	return dir < SMTP_DIR_LAST ? p->tls_bytes[dir] : 0;
+}
+
+unsigned smtp_server_ext(const struct smtp_parser *p)
+{
+	return p->ext;
+}
+
+/* ---- client command lines ---- */
+
+static void ensure_arena(struct smtp_parser *p, size_t len)
+{
+	size_t need = 4 * len + 256;
+	if (p->arena_size >= need)
+		return;
+	size_t n = p->arena_size ? p->arena_size : 512; /* grows with the longest line seen */
+	while (n < need)
+		n *= 2;
+	free(p->arena);
+	p->arena = xmalloc(n);
+	p->arena_size = n;
+}
+
+static void pipeline_check(struct smtp_parser *p, const struct smtp_command *c, uint64_t off)
+{
+	if (p->greeting_pending) {
+		if (!p->early_flagged)
+			smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_EARLY_TALKER, 0, c->verb, off);
+		p->early_flagged = true;
+		return;
+	}
+	if (p->qlen == 0)
+		return;
+	if (p->q_enders)
+		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_PIPELINE_ORDER, 0, smtp_cmd_name(p->last_ender), off);
+	else if (!(p->ext & SMTP_EXT_PIPELINING) && !p->group_flagged)
+		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_PIPELINING_NOT_ADVERTISED, 0, c->verb, off);
+	p->group_flagged = true;
+}
+
+static void flag_bits(struct smtp_parser *p, uint64_t bits, const char *detail, uint64_t off)
+{
+	for (int a = 0; a < SMTP_AN_LAST; a++)
+		if (bits & (1ull << a))
+			smtp_flag(p, SMTP_DIR_CLIENT, (enum smtp_anomaly)a, 0, detail, off);
+}
+
+static void command_effects(struct smtp_parser *p, const struct smtp_command *c, uint64_t bits,
+			    uint64_t off, int64_t ts)
+{
+	switch (c->kind) {
+	case SMTP_CMD_DATA:
+	case SMTP_CMD_STARTTLS:
+		p->cmode = SMTP_CM_HOLD;
+		p->hold_from_tls = c->kind == SMTP_CMD_STARTTLS;
+		buf_reset(&p->hold);
+		p->hold_dropped = 0;
+		break;
+	case SMTP_CMD_BDAT:
+		if (!(bits & (1ull << SMTP_AN_BAD_ARGUMENT)))
+			smtp_bdat_begin(p, c, off, ts);
+		break;
+	default:
+		break;
+	}
+}
+
+static void client_command(struct smtp_parser *p, const uint8_t *l, size_t n, uint64_t off, int64_t ts)
+{
+	struct smtp_command c;
+	uint64_t bits = 0;
+	ensure_arena(p, n);
+	smtp_command_parse(l, n, &c, p->params, p->arena, p->arena_size, &bits);
+	if (c.kind == SMTP_CMD_AUTH && smtp_auth_command(p, &c, &c.secret_at))
+		c.auth_initial = true;
+	pipeline_check(p, &c, off);
+	flag_bits(p, bits, c.verb, off);
+	c.seq = smtp_queue_push(p, c.kind, ts);
+	struct smtp_event ev = {.type = SMTP_EV_COMMAND, .dir = SMTP_DIR_CLIENT, .ts = ts, .offset = off};
+	ev.cmd = &c;
+	smtp_emit(p, &ev);
+	if (c.kind == SMTP_CMD_AUTH && c.auth_initial)
+		smtp_auth_emit(p, SMTP_DIR_CLIENT, off, ts);
+	command_effects(p, &c, bits, off, ts);
+}
+
+static bool known_verb(const uint8_t *l, size_t n)
+{
+	struct smtp_command c;
+	uint64_t bits = 0;
+	char arena[64];
+	size_t v = 0;
+	while (v < n && l[v] != ' ' && l[v] != '\t')
+		v++;
+	if (v > 8)
+		return false;
+	smtp_command_parse(l, v, &c, NULL, arena, sizeof arena, &bits);
+	return c.kind != SMTP_CMD_UNKNOWN;
+}
+
+static void client_auth_response(struct smtp_parser *p, const uint8_t *l, size_t n, uint64_t off,
+				 int64_t ts)
+{
+	struct smtp_command c;
+	memset(&c, 0, sizeof c);
+	c.kind = SMTP_CMD_AUTH_RESPONSE;
+	c.verb = c.arg = c.auth_mech = "";
+	c.path.addr = c.path.route = c.path.domain = "";
+	c.size = -1;
+	c.line = l;
+	c.line_len = n;
+	c.secret_at = smtp_auth_client_line(p, l, n) ? 0 : n;
+	c.seq = smtp_queue_push(p, c.kind, ts);
+	struct smtp_event ev = {.type = SMTP_EV_COMMAND, .dir = SMTP_DIR_CLIENT, .ts = ts, .offset = off};
+	ev.cmd = &c;
+	smtp_emit(p, &ev);
+	smtp_auth_emit(p, SMTP_DIR_CLIENT, off, ts);
+}
+
+static bool is_auth_line(const struct smtp_parser *p, const uint8_t *l, size_t n)
+{
+	if (p->auth_active)
+		return true;
+	return p->auth_waiting && !known_verb(l, n);
+}
+
+/* Check a complete line's bytes: NUL, bare CR, other controls. */
+static void line_scan(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *l, size_t n, uint64_t off)
+{
+	size_t nul = 0, cr = 0, ctl = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = l[i];
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		if (c == 0)
+			nul++;
+		else if (c == '\r')
+			cr++;
+		else if (c != '\t')
+			ctl++;
+	}
+	if (nul)
+		smtp_flag(p, dir, SMTP_AN_NUL_BYTE, nul, "", off);
+	if (cr)
+		smtp_flag(p, dir, SMTP_AN_BARE_CR, cr, "", off);
+	if (ctl)
+		smtp_flag(p, dir, SMTP_AN_BINARY, ctl, "", off);
+}
+
+/* After a gap at a line start: does this line look like the start of a line? */
+static bool line_plausible(const struct smtp_parser *p, enum smtp_dir dir, const uint8_t *l, size_t n)
+{
+	if (dir == SMTP_DIR_SERVER)
+		return n >= 3 && l[0] >= '1' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' && l[2] >= '0' &&
+		       l[2] <= '9' && (n == 3 || l[3] == ' ' || l[3] == '-');
+	return p->auth_active || known_verb(l, n);
+}
+
+/* A complete line: total = bytes before the LF (CR and dropped bytes included),
+ * l holds at least min(total, cap + 1) of them. */
+static void line_done(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *l, uint64_t total,
+		      bool cr, bool lf, uint64_t off, int64_t ts)
+{
+	uint64_t content = total - (cr ? 1 : 0);
+	bool auth = dir == SMTP_DIR_CLIENT &&
+		    (is_auth_line(p, l, content < 16 ? (size_t)content : 16) ||
+		     (content >= 5 && (l[0] | 0x20) == 'a' && (l[1] | 0x20) == 'u' && (l[2] | 0x20) == 't' &&
+		      (l[3] | 0x20) == 'h' && l[4] == ' '));
+	uint64_t cap = auth ? SMTP_AUTH_LINE_MAX : SMTP_LINE_HARD_MAX;
+	uint64_t rfc = auth ? SMTP_AUTH_LINE_MAX : SMTP_LINE_RFC_MAX - 2;
+	size_t keep = content > cap ? (size_t)cap : (size_t)content;
+	if (content > rfc)
+		smtp_flag(p, dir, SMTP_AN_LINE_TOO_LONG, content + 2, "", off);
+	if (content > cap)
+		smtp_flag(p, dir, SMTP_AN_LINE_TRUNCATED, content - cap, "", off);
+	if (lf && !cr && !p->side[dir].bare_lf_flagged) {
+		p->side[dir].bare_lf_flagged = true;
+		smtp_flag(p, dir, SMTP_AN_BARE_LF, 0, "", off);
+	}
+	if (p->side[dir].resync) {
+		p->side[dir].resync = false;
+		if (!line_plausible(p, dir, l, keep))
+			return; /* the tail of a line cut by a gap */
+	}
+	line_scan(p, dir, l, keep, off);
+	if (dir == SMTP_DIR_SERVER)
+		smtp_reply_line_in(p, l, keep, off, ts);
+	else if (is_auth_line(p, l, keep))
+		client_auth_response(p, l, keep, off, ts);
+	else
+		client_command(p, l, keep, off, ts);
+}
+
+/* Consume up to and including one LF; complete lines are parsed in place
+ * when they arrive whole, else gathered in the side's buffer. */
+static size_t lines_consume(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *d, size_t len,
+			    uint64_t off, int64_t ts)
+{
+	struct smtp_side *s = &p->side[dir];
+	const uint8_t *lf = memchr(d, '\n', len);
+	size_t n = lf ? (size_t)(lf - d) : len;
+	if (s->line_total == 0 && lf) {
+		line_done(p, dir, d, n, n > 0 && d[n - 1] == '\r', true, off, ts);
+		return n + 1;
+	}
+	if (s->line_total == 0)
+		s->line_off = off;
+	size_t room = s->line.max - s->line.len;
+	buf_append(&s->line, d, n < room ? n : room);
+	s->line_total += n;
+	if (n)
+		s->last_byte = d[n - 1];
+	if (!lf)
+		return len;
+	line_done(p, dir, s->line.data, s->line_total, s->line_total && s->last_byte == '\r', true,
+		  s->line_off, ts);
+	buf_reset(&s->line);
+	s->line_total = 0;
+	return n + 1;
+}
+
+static size_t hold_append(struct smtp_parser *p, const uint8_t *d, size_t len, uint64_t off, int64_t ts)
+{
+	if (p->hold.len == 0 && p->hold_dropped == 0)
+		p->hold_off = off;
+	p->hold_ts = ts;
+	size_t room = p->hold.max - p->hold.len;
+	size_t n = len < room ? len : room;
+	buf_append(&p->hold, d, n);
+	if (n < len) {
+		if (p->hold_dropped == 0)
+			smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_HOLD_OVERFLOW, len - n, "", off + n);
+		p->hold_dropped += len - n;
+	}
+	return len;
+}
+
+static void client_bytes(struct smtp_parser *p, const uint8_t *d, size_t len, uint64_t off, int64_t ts)
+{
+	size_t i = 0;
+	while (i < len && !p->finished) {
+		size_t n = len - i;
+		switch (p->cmode) {
+		case SMTP_CM_LINES:
+			n = lines_consume(p, SMTP_DIR_CLIENT, d + i, len - i, off + i, ts);
+			break;
+		case SMTP_CM_HOLD:
+			n = hold_append(p, d + i, len - i, off + i, ts);
+			break;
+		case SMTP_CM_DATA:
+			n = smtp_data_consume(p, d + i, len - i, off + i, ts);
+			break;
+		case SMTP_CM_BDAT:
+			n = smtp_bdat_consume(p, d + i, len - i, off + i, ts);
+			break;
+		case SMTP_CM_TLS:
+			tls_bytes(p, SMTP_DIR_CLIENT, d + i, len - i, off + i, ts);
+			break;
+		case SMTP_CM_DONE:
+			return;
+		}
+		i += n;
+	}
+}
+
+/* Release held client bytes: as message content (after 354) or as commands. */
+static void hold_release(struct smtp_parser *p)
+{
+	struct buf h = p->hold;
+	uint64_t off = p->hold_off;
+	buf_init(&p->hold, SMTP_HOLD_MAX);
+	if (h.len)
+		client_bytes(p, h.data, h.len, off, p->hold_ts);
+	buf_free(&h);
+}
+
+static void reply_to_data(struct smtp_parser *p, const struct smtp_reply *r)
+{
+	uint64_t held = p->hold.len + p->hold_dropped;
+	if (r->code == 354) {
+		if (held)
+			smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_DATA_EARLY, held, "", p->hold_off);
+		smtp_data_begin(p);
+	} else {
+		if (held)
+			smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_PIPELINE_ORDER, held, "DATA", p->hold_off);
+		p->cmode = SMTP_CM_LINES;
+	}
+	hold_release(p);
+}
+
+static void reply_to_starttls(struct smtp_parser *p, const struct smtp_reply *r, uint64_t off, int64_t ts)
+{
+	uint64_t held = p->hold.len + p->hold_dropped;
+	if (r->code == 220) {
+		if (held)
+			smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_STARTTLS_INJECTION_CLIENT, held, "", p->hold_off);
+		buf_reset(&p->hold);
+		smtp_enter_tls(p, off, ts, false);
+		return;
+	}
+	if (held)
+		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_PIPELINE_ORDER, held, "STARTTLS", p->hold_off);
+	p->cmode = SMTP_CM_LINES;
+	hold_release(p);
+}
+
+static unsigned ehlo_reply_ext(const struct smtp_reply *r)
+{
+	unsigned ext = 0;
+	char kw[32];
+	const uint8_t *pp;
+	size_t pl;
+	for (size_t i = 1; i < r->nlines; i++)
+		if (smtp_ehlo_keyword((const uint8_t *)r->lines[i].text, r->lines[i].text_len, kw, sizeof kw,
+				      &pp, &pl))
+			ext |= smtp_ext_bit(kw);
+	return ext;
+}
+
+void smtp_reply_effects(struct smtp_parser *p, const struct smtp_reply *r, uint64_t off, int64_t ts)
+{
+	switch (r->answer_kind) {
+	case SMTP_CMD_DATA:
+		if (p->cmode == SMTP_CM_HOLD || r->code == 354)
+			reply_to_data(p, r);
+		break;
+	case SMTP_CMD_STARTTLS:
+		if (p->cmode == SMTP_CM_HOLD)
+			reply_to_starttls(p, r, off, ts);
+		break;
+	case SMTP_CMD_EHLO:
+	case SMTP_CMD_LHLO:
+		p->ext = r->code / 100 == 2 ? ehlo_reply_ext(r) : 0;
+		break;
+	case SMTP_CMD_HELO:
+		p->ext = 0;
+		break;
+	case SMTP_CMD_AUTH:
+	case SMTP_CMD_AUTH_RESPONSE:
+		smtp_auth_reply(p, r, off, ts);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- feeding ---- */
+
+static void server_bytes(struct smtp_parser *p, const uint8_t *d, size_t len, uint64_t off, int64_t ts)
+{
+	size_t i = 0;
+	while (i < len && !p->finished) {
+		if (p->tls) {
+			tls_bytes(p, SMTP_DIR_SERVER, d + i, len - i, off + i, ts);
+			return;
+		}
+		i += lines_consume(p, SMTP_DIR_SERVER, d + i, len - i, off + i, ts);
+	}
+}
+
+void smtp_feed(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *data, size_t len, int64_t ts)
+{
+	if (p->finished || len == 0 || dir >= SMTP_DIR_LAST)
+		return;
+	struct smtp_side *s = &p->side[dir];
+	uint64_t off = s->offset;
+	s->offset += len;
+	s->ts = ts;
+	if (dir == SMTP_DIR_CLIENT && off == 0 && !p->tls && data[0] == 0x16) {
+		/* a TLS handshake record where a command was expected (port 465) */
+		smtp_flag(p, dir, SMTP_AN_TLS_WITHOUT_STARTTLS, 0, "", 0);
+		smtp_enter_tls(p, 0, ts, true);
+	}
+	if (dir == SMTP_DIR_SERVER)
+		server_bytes(p, data, len, off, ts);
+	else
+		client_bytes(p, data, len, off, ts);
+}
+
+void smtp_gap(struct smtp_parser *p, enum smtp_dir dir, uint64_t nbytes)
+{
+	if (p->finished || nbytes == 0 || dir >= SMTP_DIR_LAST)
+		return;
+	struct smtp_side *s = &p->side[dir];
+	struct smtp_event ev = {.type = SMTP_EV_GAP, .dir = dir, .ts = s->ts, .offset = s->offset};
+	ev.gap.nbytes = nbytes;
+	smtp_emit(p, &ev);
+	s->offset += nbytes;
+	if (p->tls) {
+		p->tls_bytes[dir] += nbytes;
+		return;
+	}
+	if (dir == SMTP_DIR_CLIENT && p->cmode == SMTP_CM_DATA) {
+		smtp_data_gap(p, nbytes);
+		return;
+	}
+	if (dir == SMTP_DIR_CLIENT && p->cmode == SMTP_CM_BDAT) {
+		if (smtp_bdat_gap(p, nbytes) == 0)
+			return;
+	}
+	if (dir == SMTP_DIR_CLIENT && p->cmode == SMTP_CM_HOLD) {
+		p->hold_dropped += nbytes;
+		return;
+	}
+	if (s->line_total == 0)
+		s->resync = true; /* the gap began at a line start: check the next line */
+	/* else the gap is inside a line: keep its start, the rest follows */
+}
+
+static void finish_side(struct smtp_parser *p, enum smtp_dir dir, int64_t ts)
+{
+	struct smtp_side *s = &p->side[dir];
+	if (s->line_total == 0 || p->tls)
+		return;
+	smtp_flag(p, dir, SMTP_AN_UNTERMINATED, s->line_total, "line", s->line_off);
+	if (dir == SMTP_DIR_CLIENT && p->cmode != SMTP_CM_LINES)
+		return;
+	uint64_t total = s->line_total;
+	s->line_total = 0;
+	line_done(p, dir, s->line.data, total, s->last_byte == '\r', false, s->line_off, ts);
+	buf_reset(&s->line);
+}
+
+void smtp_finish(struct smtp_parser *p, int64_t ts)
+{
+	if (p->finished)
+		return;
+	p->side[SMTP_DIR_CLIENT].ts = p->side[SMTP_DIR_SERVER].ts = ts;
+	finish_side(p, SMTP_DIR_CLIENT, ts);
+	finish_side(p, SMTP_DIR_SERVER, ts);
+	if (!p->tls)
+		smtp_reply_flush(p, ts);
+	uint64_t coff = p->side[SMTP_DIR_CLIENT].offset;
+	if (p->cmode == SMTP_CM_DATA)
+		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_UNTERMINATED, p->data_bytes, "DATA", coff);
+	else if (p->cmode == SMTP_CM_BDAT)
+		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_UNTERMINATED, p->bdat_left, "BDAT", coff);
+	else if (p->cmode == SMTP_CM_HOLD && p->hold.len + p->hold_dropped)
+		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_UNTERMINATED, p->hold.len + p->hold_dropped,
+			  p->hold_from_tls ? "after STARTTLS" : "after DATA", p->hold_off);
+	if (p->tls)
+		tls_inject_report(p);
+	if (p->qlen && !p->tls)
+		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_NO_REPLY, p->qlen,
+			  smtp_cmd_name(p->q[p->qhead].kind), p->side[SMTP_DIR_SERVER].offset);
+	p->finished = true;
+	p->cmode = SMTP_CM_DONE;
+	struct smtp_event ev = {.type = SMTP_EV_END, .dir = SMTP_DIR_SERVER, .ts = ts,
+				.offset = p->side[SMTP_DIR_SERVER].offset};
+	smtp_emit(p, &ev);
+}

@@ -1,0 +1,285 @@
+/* test_txn.c - unit tests for the SMTP session/transaction model: outcomes per step (RFC 5321 3.3), latencies, header block, queue ids, AUTH result, RSET/EHLO resets, streaming mode with bounded memory and keep-all mode. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decode/limits.h"
+#include "decode/smtp.h"
+#include "decode/smtp_transcript.h"
+#include "decode/txn.h"
+
+/* Run a transcript into a keep-all session. */
+static struct txn_session *run(const char *text)
+{
+	struct smtp_transcript t;
+	char err[96];
+	assert_true(smtp_transcript_parse((const uint8_t *)text, strlen(text), &t, err, sizeof err));
+	struct txn_session *s = txn_session_new(TXN_KEEP_ALL, NULL);
+	txn_session_set_truncated(s, t.truncated);
+	struct smtp_parser_opts o = {.no_greeting = t.no_greeting};
+	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, s, &o);
+	smtp_transcript_feed(&t, p, NULL, NULL);
+	smtp_parser_free(p);
+	smtp_transcript_free(&t);
+	return s;
+}
+
+#define HEAD "S: 220 mx ESMTP\nC: EHLO c\nS: 250-mx\nS: 250-SIZE 35882577\nS: 250-AUTH PLAIN LOGIN\nS: 250 PIPELINING\n"
+#define ENV "C: MAIL FROM:<a@b.example> SIZE=100\nS: 250 2.1.0 Ok\nC: RCPT TO:<c@d.example>\nS: 250 2.1.5 Ok\n"
+
+static void test_delivered(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD ENV "C: DATA\nS: 354 go\nC: Subject: hi\nC: X-Long: a\nC:  folded\nC: \n"
+					     "C: body\nC: .\n@+ 2500\nS: 250 2.0.0 Ok: queued as 4ABC123\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 1);
+	struct txn *t = s->txns[0];
+	assert_int_equal(t->outcome, TXN_OUT_DELIVERED);
+	assert_string_equal(t->mail_from, "a@b.example");
+	assert_int_equal(t->size, 100);
+	assert_int_equal(t->nrcpts, 1);
+	assert_int_equal(t->rcpts_ok, 1);
+	assert_int_equal(t->rcpts[0].step.status, TXN_ST_OK);
+	assert_string_equal(t->rcpts[0].step.reply.esc, "2.1.5");
+	assert_int_equal(t->data_kind, TXN_DATA_DATA);
+	assert_int_equal(t->data.reply.code, 354);
+	assert_int_equal(t->final.reply.code, 250);
+	assert_int_equal(t->final.reply.ts - t->final.ts, 2500); /* latency of the final reply */
+	assert_string_equal(t->queue_id, "4ABC123");
+	assert_string_equal(t->queue_mta, "postfix");
+	assert_true(t->header_complete);
+	assert_int_equal(t->header.len, strlen("Subject: hi\r\nX-Long: a\r\n folded\r\n"));
+	assert_int_equal(t->msg_bytes, t->header.len + 2 + 6);
+	/* session */
+	assert_int_equal(s->greeting.code, 220);
+	assert_string_equal(s->helo_name, "c");
+	assert_int_equal(s->nexts, 3);
+	assert_string_equal(s->exts[0].keyword, "SIZE");
+	assert_string_equal(s->exts[0].params, "35882577");
+	assert_string_equal(s->exts[1].params, "PLAIN LOGIN");
+	assert_int_equal(s->ncommands, 6);
+	assert_int_equal(s->commands[4]->kind, SMTP_CMD_MESSAGE);
+	assert_int_equal(s->commands[4]->txn_index, 1);
+	assert_int_equal(s->commands[5]->txn_index, 0);
+	txn_session_free(s);
+}
+
+static void test_rejections(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD
+		"C: MAIL FROM:<x@y>\nS: 550 5.7.1 no\nC: RSET\nS: 250 ok\n"
+		"C= MAIL FROM:<a@b>\\r\\nRCPT TO:<c@d>\\r\\nRCPT TO:<e@f>\\r\\nDATA\\r\\n\n"
+		"S= 250 ok\\r\\n450 4.2.1 later\\r\\n451 4.3.0 later\\r\\n554 5.5.1 no valid recipients\\r\\n\n"
+		ENV "C: DATA\nS: 451 4.3.0 try later\n"
+		ENV "C: DATA\nS: 354 go\nC: .\nS: 552 5.3.4 too big\n"
+		ENV "C: RSET\nS: 250 ok\n"
+		"C: MAIL FROM:<a@b>\nS: 250 ok\nC: EHLO again\nS: 250 ok\n"
+		"C: MAIL FROM:<a@b>\nS: 250 ok\nC: MAIL FROM:<z@b>\nS: 250 ok\nC: QUIT\nS: 221 bye\n");
+	static const enum txn_outcome want[] = {
+		TXN_OUT_REJECTED_MAIL, TXN_OUT_REJECTED_RCPT, TXN_OUT_REJECTED_DATA, TXN_OUT_REJECTED_MESSAGE,
+		TXN_OUT_ABORTED_RSET,  TXN_OUT_ABORTED_EHLO,  TXN_OUT_INCOMPLETE,    TXN_OUT_ABORTED_QUIT,
+	};
+	assert_int_equal(s->ntxns, 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(s->txns[i]->outcome, want[i]);
+	assert_int_equal(s->txns[0]->outcome_status, TXN_ST_REJECTED);
+	assert_int_equal(s->txns[1]->outcome_status, TXN_ST_DEFERRED); /* all RCPT 4xx */
+	assert_int_equal(s->txns[1]->data.status, TXN_ST_REJECTED);
+	assert_int_equal(s->txns[2]->outcome_status, TXN_ST_DEFERRED);
+	assert_int_equal(s->txns[3]->outcome_status, TXN_ST_REJECTED);
+	assert_string_equal(s->txns[3]->queue_id, "");
+	assert_string_equal(txn_outcome_name(s->txns[1]->outcome), "rejected_rcpt");
+	txn_session_free(s);
+}
+
+static void test_disconnect_and_truncated(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD ENV "C: DATA\nS: 354 go\nC: partial body\n");
+	assert_int_equal(s->ntxns, 1);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_ABORTED_DISCONNECT);
+	assert_true(s->ended);
+	txn_session_free(s);
+	s = run("!truncated\n" HEAD ENV "C: DATA\n");
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_INCOMPLETE);
+	assert_int_equal(s->txns[0]->data.status, TXN_ST_NO_REPLY);
+	assert_int_equal(s->commands[s->ncommands - 1]->status, TXN_ST_NO_REPLY);
+	txn_session_free(s);
+	s = run(HEAD ENV "C: STARTTLS\nS: 220 go\n");
+	assert_true(s->tls);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_ABORTED_TLS);
+	txn_session_free(s);
+}
+
+static void test_bdat_and_auth(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD "C: AUTH PLAIN AGJvYgBwdw==\nS: 235 2.7.0 ok\n" ENV
+					     "C= BDAT 4\\r\\nab\\r\\n\nS: 250 ok\nC= BDAT 3 LAST\\r\\ncd\\n\n"
+					     "S: 250 OK id=1qXYZ-0004aB-Cd\n");
+	assert_int_equal(s->auth_result, TXN_AUTH_OK);
+	assert_string_equal(s->auth_mech, "PLAIN");
+	assert_string_equal(s->auth_user, "bob");
+	struct txn *t = s->txns[0];
+	assert_int_equal(t->data_kind, TXN_DATA_BDAT);
+	assert_int_equal(t->bdat_chunks, 2);
+	assert_int_equal(t->msg_bytes, 7);
+	assert_int_equal(t->outcome, TXN_OUT_DELIVERED);
+	assert_string_equal(t->queue_id, "1qXYZ-0004aB-Cd");
+	/* the AUTH command line keeps its secret marked */
+	assert_int_equal(s->commands[1]->kind, SMTP_CMD_AUTH);
+	assert_int_equal(s->commands[1]->secret_at, strlen("AUTH PLAIN "));
+	struct buf b;
+	buf_init(&b, 4096);
+	txn_command_format(s->commands[1], &b);
+	assert_null(strstr(buf_str(&b), "AGJvYgBwdw"));
+	buf_free(&b);
+	txn_session_free(s);
+
+	s = run(HEAD "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: Ym9i\nS: 334 UGFzc3dvcmQ6\nC: eA==\nS: 535 5.7.8 no\n");
+	assert_int_equal(s->auth_result, TXN_AUTH_FAILED);
+	assert_string_equal(s->auth_user, "bob");
+	assert_int_equal(s->auth_reply.code, 535);
+	txn_session_free(s);
+	s = run(HEAD "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: *\nS: 501 cancelled\n");
+	assert_int_equal(s->auth_result, TXN_AUTH_CANCELLED);
+	txn_session_free(s);
+}
+
+static void test_header_cap(void **state)
+{
+	(void)state;
+	struct txn_session *s = txn_session_new(TXN_KEEP_ALL, NULL);
+	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, s, NULL);
+	const char *pre = "220 hi\r\n";
+	smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)pre, strlen(pre), 1);
+	const char *c1 = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
+	smtp_feed(p, SMTP_DIR_CLIENT, (const uint8_t *)c1, strlen(c1), 2);
+	const char *r1 = "250 ok\r\n250 ok\r\n354 go\r\n";
+	smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)r1, strlen(r1), 3);
+	static char line[1000];
+	memset(line, 'h', sizeof line);
+	memcpy(line, "X-H: ", 5);
+	memcpy(line + sizeof line - 2, "\r\n", 2);
+	for (int i = 0; i < 100; i++) /* 100 KB of header fields */
+		smtp_feed(p, SMTP_DIR_CLIENT, (const uint8_t *)line, sizeof line, 4);
+	const char *end = "\r\nbody\r\n.\r\n";
+	smtp_feed(p, SMTP_DIR_CLIENT, (const uint8_t *)end, strlen(end), 5);
+	smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)"250 ok\r\n", 8, 6);
+	smtp_finish(p, 7);
+	struct txn *t = s->txns[0];
+	assert_true(t->header_truncated);
+	assert_int_equal(t->header.len, SMTP_HEADER_BLOCK_MAX);
+	assert_int_equal(t->msg_bytes, 100 * sizeof line + 8);
+	smtp_parser_free(p);
+	txn_session_free(s);
+}
+
+/* Streaming: 100,000 transactions handed over one by one, the session keeps none. */
+struct stream_stats {
+	uint64_t txns, delivered, commands;
+	size_t max_inflight;
+	struct txn_session *s;
+};
+
+static void on_txn(void *u, struct txn *t)
+{
+	struct stream_stats *st = u;
+	st->txns++;
+	st->delivered += t->outcome == TXN_OUT_DELIVERED;
+	if (st->s->inq_len > st->max_inflight)
+		st->max_inflight = st->s->inq_len;
+	txn_free(t); /* ours now */
+}
+
+static void on_cmd(void *u, struct txn_command *c)
+{
+	struct stream_stats *st = u;
+	st->commands++;
+	txn_command_free(c);
+}
+
+static void test_streaming(void **state)
+{
+	(void)state;
+	struct stream_stats st = {0};
+	struct txn_callbacks cb = {.on_txn = on_txn, .on_command = on_cmd, .user = &st};
+	struct txn_session *s = txn_session_new(TXN_KEEP_NONE, &cb);
+	st.s = s;
+	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, s, NULL);
+	smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)"220 hi\r\n", 8, 0);
+	const char *cl = "MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n";
+	const char *sv = "250 ok\r\n250 ok\r\n354 go\r\n";
+	const char *msg = "Subject: x\r\n\r\nhello\r\n.\r\n";
+	const char *fin = "250 2.0.0 Ok: queued as ABC\r\n";
+	for (int64_t i = 0; i < 100000; i++) {
+		smtp_feed(p, SMTP_DIR_CLIENT, (const uint8_t *)cl, strlen(cl), i);
+		smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)sv, strlen(sv), i);
+		smtp_feed(p, SMTP_DIR_CLIENT, (const uint8_t *)msg, strlen(msg), i);
+		smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)fin, strlen(fin), i);
+	}
+	smtp_finish(p, 100001);
+	assert_int_equal(st.txns, 100000);
+	assert_int_equal(st.delivered, 100000);
+	assert_int_equal(st.commands, 400000);
+	assert_int_equal(s->ntxns, 0);      /* nothing kept */
+	assert_int_equal(s->ncommands, 0);
+	assert_true(st.max_inflight <= 4); /* memory bounded by work in flight */
+	assert_true(s->inq_alloc <= 8);
+	smtp_parser_free(p);
+	txn_session_free(s);
+}
+
+static void test_keep_none_without_callbacks(void **state)
+{
+	(void)state;
+	/* no callbacks: the session frees finished work itself (checked under ASan) */
+	struct txn_session *s = txn_session_new(TXN_KEEP_NONE, NULL);
+	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, s, NULL);
+	const char *sv = "220 hi\r\n";
+	smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)sv, strlen(sv), 0);
+	const char *cl = "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n";
+	smtp_feed(p, SMTP_DIR_CLIENT, (const uint8_t *)cl, strlen(cl), 1);
+	smtp_feed(p, SMTP_DIR_SERVER, (const uint8_t *)"250 ok\r\n", 8, 2);
+	/* freed with work in flight: one RCPT awaiting its reply, one open transaction */
+	assert_int_equal(s->inq_len, 1);
+	assert_non_null(s->cur);
+	smtp_parser_free(p);
+	txn_session_free(s);
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD ENV "C: DATA\nS: 354 go\nC: .\nS: 250 2.0.0 Ok: queued as Q1W2E3\n");
+	struct buf b;
+	buf_init(&b, 1 << 16);
+	assert_true(txn_session_format(s, &b));
+	const char *o = buf_str(&b);
+	assert_non_null(strstr(o, "txn 1 delivered"));
+	assert_non_null(strstr(o, "queue-id Q1W2E3 (postfix)"));
+	assert_non_null(strstr(o, "ext SIZE \"35882577\""));
+	assert_non_null(strstr(o, "cmd #3 RCPT \"RCPT TO:<c@d.example>\" txn=1 ok latency=1000 250"));
+	for (int i = 0; i < TXN_OUT_LAST; i++)
+		assert_string_not_equal(txn_outcome_name((enum txn_outcome)i), "?");
+	for (int i = 0; i < TXN_ST_LAST; i++)
+		assert_string_not_equal(txn_status_name((enum txn_status)i), "?");
+	buf_free(&b);
+	txn_session_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_delivered),     cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_disconnect_and_truncated), cmocka_unit_test(test_bdat_and_auth),
+		cmocka_unit_test(test_header_cap),    cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_keep_none_without_callbacks), cmocka_unit_test(test_format),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

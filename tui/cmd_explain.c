@@ -1,0 +1,294 @@
+/* cmd_explain.c - `smtpscope explain`: a bare code, a pasted reply or a bounce
+ * message (RFC 3464 DSN or a common MTA's own format), explained as text or JSON. */
+#include "tui/commands.h"
+#include "decode/bounce.h"
+#include "decode/buf.h"
+#include "decode/explain.h"
+#include "decode/limits.h"
+#include "tui/json.h"
+#include "tui/out.h"
+#include "tui/readall.h"
+#include "tui/tui_main.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXPLAIN_TEXT_MAX 8192
+#define EXPLAIN_WIDTH 78
+
+struct explain_opts {
+	bool json;
+	bool pretty;
+};
+
+static void explain_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smtpscope explain [--json] [--pretty] CODE|REPLY|FILE|-\n\n"
+		"Explain an SMTP reply code (550, 5.7.26, \"550 5.7.26\"), a whole reply\n"
+		"pasted as one or several lines, or a bounce message file ('-' reads stdin).\n"
+		"A bounce lists every failed recipient with its status, reply code,\n"
+		"diagnostic, remote MTA, reason and explanation.\n\n"
+		"  --json     one JSON object (schema in smtpscope(1) and docs/json.md)\n"
+		"  --pretty   indent the JSON\n\n"
+		"Exit status: 0 explained, 1 nothing recognisable in the input, 2 usage or I/O error.\n");
+}
+
+static const char *explain_permanence(const struct explanation *e)
+{
+	if (e->reason == REASON_NONE)
+		return "success or intermediate reply";
+	if (e->permanent)
+		return e->retry_may_help ? "permanent; retry only after fixing the cause"
+					 : "permanent; retrying will not help";
+	return "temporary; the sender should retry later";
+}
+
+static void explain_print_text(const struct explanation *e, const char *text)
+{
+	char head[64];
+	snprintf(head, sizeof head, "%d", e->reply_code);
+	printf("%s%s%s", e->reply_code ? head : "", e->reply_code && e->status[0] ? " " : "",
+	       e->status);
+	if (e->layer == LAYER_PROVIDER)
+		printf("  [answered by: %s rule]\n", e->provider ? e->provider : "provider");
+	else
+		printf("  [answered by: %s]\n", explain_layer_name(e->layer));
+	if (text && *text)
+		out_field(stdout, "Reply:", text, EXPLAIN_WIDTH);
+	out_field(stdout, "Meaning:", e->meaning, EXPLAIN_WIDTH);
+	char reason[160];
+	snprintf(reason, sizeof reason, "%s (%s)", reason_name(e->reason), explain_permanence(e));
+	if (e->reason != REASON_NONE)
+		out_field(stdout, "Reason:", reason, EXPLAIN_WIDTH);
+	out_field(stdout, "Likely cause:", e->cause, EXPLAIN_WIDTH);
+	out_field(stdout, "What to do:", e->fix, EXPLAIN_WIDTH);
+	if (e->layer != LAYER_BASIC)
+		out_field(stdout, "Basic code:", e->code_meaning, EXPLAIN_WIDTH);
+	if (e->layer != LAYER_ENHANCED)
+		out_field(stdout, "Status:", e->status_title, EXPLAIN_WIDTH);
+	out_field(stdout, "Source:", e->source, EXPLAIN_WIDTH);
+}
+
+/* The fields shared by a reply object and a bounce recipient. */
+static void explain_json_fields(struct json *j, const struct explanation *e)
+{
+	json_kv_str(j, "reason", reason_name(e->reason));
+	json_kv_bool(j, "permanent", e->permanent);
+	json_kv_bool(j, "retry_may_help", e->retry_may_help);
+	json_kv_str(j, "layer", explain_layer_name(e->layer));
+	json_kv_str(j, "provider", e->layer == LAYER_PROVIDER ? e->provider : NULL);
+	json_kv_str(j, "explanation", e->meaning);
+	json_kv_str(j, "cause", e->cause);
+	json_kv_str(j, "fix", e->fix);
+	json_kv_str(j, "code_meaning", e->code_meaning);
+	json_kv_str(j, "status_title", e->status_title);
+	json_kv_str(j, "source", e->source);
+}
+
+static void explain_json_code(struct json *j, const char *key, int code)
+{
+	json_key(j, key);
+	if (code)
+		json_int(j, code);
+	else
+		json_null(j);
+}
+
+static int explain_reply_input(const struct explain_opts *o, const uint8_t *p, size_t len)
+{
+	int code = 0;
+	char status[16] = "";
+	char text[EXPLAIN_TEXT_MAX];
+	if (!explain_parse_input(p, len, &code, status, text, sizeof text)) {
+		fprintf(stderr, "smtpscope explain: no reply code or enhanced status code found in the input\n");
+		return 1;
+	}
+	struct explanation e;
+	explain_reply(code, status, (const uint8_t *)text, strlen(text), STAGE_UNKNOWN, &e);
+	if (!o->json) {
+		explain_print_text(&e, text);
+		return 0;
+	}
+	struct json j;
+	json_init(&j, stdout, o->pretty);
+	json_obj_begin(&j);
+	json_kv_str(&j, "type", "reply");
+	explain_json_code(&j, "reply_code", e.reply_code);
+	json_kv_str(&j, "status", e.status);
+	json_kv_str(&j, "text", text);
+	explain_json_fields(&j, &e);
+	json_obj_end(&j);
+	json_end_line(&j);
+	return 0;
+}
+
+static void explain_rcpt_explanation(const struct bounce_rcpt *r, struct explanation *e)
+{
+	const char *d = r->diagnostic ? r->diagnostic : "";
+	explain_reply(r->reply_code, r->status, (const uint8_t *)d, strlen(d), r->stage, e);
+	/* The bounce parser saw the whole message: its reason and permanence win. */
+	e->reason = r->reason;
+	e->permanent = r->permanent;
+}
+
+static void explain_bounce_json(const struct explain_opts *o, const struct bounce *b)
+{
+	struct json j;
+	json_init(&j, stdout, o->pretty);
+	json_obj_begin(&j);
+	json_kv_str(&j, "type", "bounce");
+	json_kv_str(&j, "format", b->format);
+	json_kv_str(&j, "reporting_mta", b->reporting_mta);
+	json_kv_str(&j, "subject", b->subject);
+	json_kv_str(&j, "feedback_type", b->feedback_type);
+	json_kv_bool(&j, "truncated", b->truncated);
+	json_key(&j, "recipients");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < b->nrcpt; i++) {
+		const struct bounce_rcpt *r = &b->rcpt[i];
+		struct explanation e;
+		explain_rcpt_explanation(r, &e);
+		json_obj_begin(&j);
+		json_kv_str(&j, "address", r->address);
+		json_kv_str(&j, "status", r->status);
+		explain_json_code(&j, "reply_code", r->reply_code);
+		json_kv_str(&j, "diagnostic", r->diagnostic);
+		json_kv_str(&j, "remote_mta", r->remote_mta);
+		json_kv_str(&j, "action", r->action);
+		json_kv_str(&j, "stage", smtp_stage_name(r->stage));
+		explain_json_fields(&j, &e);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end_line(&j);
+}
+
+static void explain_bounce_text(const struct bounce *b)
+{
+	printf("Bounce message (%s format)%s\n", b->format, b->truncated ? " [input truncated]" : "");
+	out_field(stdout, "Subject:", b->subject, EXPLAIN_WIDTH);
+	out_field(stdout, "Reported by:", b->reporting_mta, EXPLAIN_WIDTH);
+	out_field(stdout, "Feedback:", b->feedback_type, EXPLAIN_WIDTH);
+	for (size_t i = 0; i < b->nrcpt; i++) {
+		const struct bounce_rcpt *r = &b->rcpt[i];
+		struct explanation e;
+		explain_rcpt_explanation(r, &e);
+		printf("\nRecipient %zu: ", i + 1);
+		out_safe_str(stdout, r->address[0] ? r->address : "(unknown)");
+		putchar('\n');
+		out_field(stdout, "Action:", r->action, EXPLAIN_WIDTH);
+		char codes[64];
+		if (r->reply_code)
+			snprintf(codes, sizeof codes, "%d%s%s", r->reply_code, r->status[0] ? " " : "", r->status);
+		else
+			snprintf(codes, sizeof codes, "%s", r->status);
+		out_field(stdout, "Code:", codes, EXPLAIN_WIDTH);
+		out_field(stdout, "Remote MTA:", r->remote_mta, EXPLAIN_WIDTH);
+		if (r->stage != STAGE_UNKNOWN)
+			out_field(stdout, "Failed at:", smtp_stage_name(r->stage), EXPLAIN_WIDTH);
+		out_field(stdout, "Diagnostic:", r->diagnostic, EXPLAIN_WIDTH);
+		char reason[160];
+		snprintf(reason, sizeof reason, "%s (%s)", reason_name(e.reason), explain_permanence(&e));
+		out_field(stdout, "Reason:", reason, EXPLAIN_WIDTH);
+		out_field(stdout, "Meaning:", e.meaning, EXPLAIN_WIDTH);
+		out_field(stdout, "Likely cause:", e.cause, EXPLAIN_WIDTH);
+		out_field(stdout, "What to do:", e.fix, EXPLAIN_WIDTH);
+		char layer[96];
+		snprintf(layer, sizeof layer, "%s%s%s", explain_layer_name(e.layer),
+			 e.layer == LAYER_PROVIDER ? " rule: " : "",
+			 e.layer == LAYER_PROVIDER && e.provider ? e.provider : "");
+		out_field(stdout, "Answered by:", layer, EXPLAIN_WIDTH);
+	}
+}
+
+static int explain_bounce_input(const struct explain_opts *o, const uint8_t *p, size_t len,
+				bool truncated)
+{
+	struct bounce b;
+	const char *err = NULL;
+	if (bounce_parse(p, len, &b, &err) != 0) {
+		fprintf(stderr, "smtpscope explain: not a bounce I can read: %s\n", err ? err : "unknown format");
+		return 1;
+	}
+	b.truncated = b.truncated || truncated;
+	if (o->json)
+		explain_bounce_json(o, &b);
+	else
+		explain_bounce_text(&b);
+	bounce_free(&b);
+	return 0;
+}
+
+static int explain_file(const struct explain_opts *o, const char *path)
+{
+	struct buf in;
+	buf_init(&in, BOUNCE_INPUT_MAX);
+	bool truncated = false;
+	int rc;
+	if (readall_path(path, &in, &truncated) != 0) {
+		fprintf(stderr, "smtpscope explain: %s: %s\n", path, strerror(errno));
+		rc = 2;
+	} else if (bounce_is_message(in.data ? in.data : (const uint8_t *)"", in.len)) {
+		rc = explain_bounce_input(o, in.data, in.len, truncated);
+	} else {
+		rc = explain_reply_input(o, in.data ? in.data : (const uint8_t *)"", in.len);
+	}
+	buf_free(&in);
+	return rc;
+}
+
+static bool explain_is_file(const char *arg)
+{
+	struct stat st;
+	return !strcmp(arg, "-") || (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+/* Several words on the command line form one reply: 550 5.1.1 user unknown. */
+static int explain_words(const struct explain_opts *o, int argc, char **argv)
+{
+	struct buf in;
+	buf_init(&in, EXPLAIN_TEXT_MAX);
+	for (int i = 0; i < argc; i++)
+		if (!buf_append_str(&in, argv[i]) || (i + 1 < argc && !buf_append_byte(&in, ' ')))
+			break;
+	int rc = explain_reply_input(o, in.data ? in.data : (const uint8_t *)"", in.len);
+	buf_free(&in);
+	return rc;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	struct explain_opts o = {0};
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			o.json = true;
+		} else if (!strcmp(argv[i], "--pretty")) {
+			o.json = o.pretty = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			explain_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "smtpscope explain: unknown option %s\n", argv[i]);
+			explain_usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		if (!o.json && tui_available())
+			return tui_run(TUI_SCREEN_EXPLAIN, NULL);
+		explain_usage(stderr);
+		return 2;
+	}
+	if (argc - i == 1 && explain_is_file(argv[i]))
+		return explain_file(&o, argv[i]);
+	return explain_words(&o, argc - i, argv + i);
+}

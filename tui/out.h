@@ -1,0 +1,17 @@
+/* out.h - plain-text output helpers for the command line: every string that may
+ * come from the network or a file is passed through printable_append(), and
+ * long fields are word-wrapped under a label. */
+#ifndef SMTPSCOPE_OUT_H
+#define SMTPSCOPE_OUT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Write p[0..len) made printable (control bytes escaped). */
+void out_safe(FILE *f, const uint8_t *p, size_t len);
+void out_safe_str(FILE *f, const char *s);
+/* "  Label:      text" with the text wrapped at width columns and later lines
+ * indented under the text. NULL or empty text prints nothing. */
+void out_field(FILE *f, const char *label, const char *text, int width);
+
+#endif

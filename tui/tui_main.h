@@ -1,0 +1,27 @@
+/* tui_main.h - the entry to the full-screen terminal UI from the command line. */
+#ifndef SMTPSCOPE_TUI_MAIN_H
+#define SMTPSCOPE_TUI_MAIN_H
+#include <stdbool.h>
+
+/* The screens, in the order Home lists them. */
+enum tui_screen {
+	TUI_SCREEN_HOME,
+	TUI_SCREEN_SESSION,
+	TUI_SCREEN_CAPTURE,
+	TUI_SCREEN_EXPLAIN,
+	TUI_SCREEN_PRACTICE,
+	TUI_SCREEN_DNS,
+	TUI_SCREEN_LAST
+};
+
+/* True when standard input and output are both terminals (and TERM is not
+ * "dumb"): the interactive UI can run; otherwise print plain output. */
+bool tui_available(void);
+
+/* Run the UI starting on screen `start` (the first screen: q there quits).
+ * arg is handed to that screen (Explain explains it at once), may be NULL.
+ * Returns the process exit status: 0 after q, 128+N after signal N, 2 when
+ * the terminal could not be set up (a message went to stderr). */
+int tui_run(enum tui_screen start, const char *arg);
+
+#endif
