@@ -149,6 +149,39 @@ static void bc_append_part(struct buf *to, const struct mime_part *part)
 	mime_part_text(part, to);
 }
 
+/* Rough text of an HTML part: tags dropped (block ends become line breaks),
+ * the few entities bounces use decoded. Enough for the line reader. */
+static void bc_html_to_text(const uint8_t *p, size_t n, struct buf *out)
+{
+	static const struct {
+		const char *ent;
+		char ch;
+	} ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&nbsp;", ' '}, {"&quot;", '"'}};
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '<') {
+			const uint8_t *e = memchr(p + i, '>', n - i);
+			size_t tl = e ? (size_t)(e - (p + i)) : n - i;
+			if (tl >= 2 && (bounce_find_ci(p + i, tl, "<br") == 0 ||
+					bounce_find_ci(p + i, tl, "</p") == 0 ||
+					bounce_find_ci(p + i, tl, "</div") == 0 ||
+					bounce_find_ci(p + i, tl, "</tr") == 0))
+				buf_append_byte(out, '\n');
+			i += tl;
+			continue;
+		}
+		size_t k = 0;
+		while (p[i] == '&' && k < sizeof ents / sizeof ents[0] &&
+		       bounce_find_ci(p + i, n - i < 8 ? n - i : 8, ents[k].ent) != 0)
+			k++;
+		if (p[i] == '&' && k < sizeof ents / sizeof ents[0]) {
+			buf_append_byte(out, (uint8_t)ents[k].ch);
+			i += strlen(ents[k].ent) - 1;
+			continue;
+		}
+		buf_append_byte(out, p[i]);
+	}
+}
+
 static bool bc_is_original(const struct mime_type *t)
 {
 	return mime_type_is(t, "message", "rfc822") || mime_type_is(t, "message", "global") ||
@@ -173,8 +206,15 @@ static bool bc_visit(const struct mime_part *part, void *user)
 			bc_append_part(&c->orig, part);
 		c->seen_orig = true;
 	} else if (mime_type_is(t, "text", NULL) && !c->seen_orig) {
-		if (!mime_type_is(t, "text", "html") || c->text.len == 0)
+		if (!mime_type_is(t, "text", "html")) {
 			bc_append_part(&c->text, part);
+		} else if (c->text.len == 0) { /* HTML only when there is no plain text */
+			struct buf h;
+			buf_init(&h, BOUNCE_TEXT_MAX);
+			mime_part_text(part, &h);
+			bc_html_to_text(h.data ? h.data : (const uint8_t *)"", h.len, &c->text);
+			buf_free(&h);
+		}
 	}
 	return true;
 }
@@ -234,6 +274,17 @@ static bool bc_hard_reason(enum reason r)
 	return r == REASON_USERUNKNOWN || r == REASON_HOSTUNKNOWN || r == REASON_HASMOVED;
 }
 
+/* Google reports a refused post to one of its Groups as a bounce from the
+ * group's address: the sender may not post there (or the group is gone). */
+static bool bc_google_group(const struct bctx *c, const struct bdraft *d)
+{
+	const char *at = strrchr(d->address, '@');
+	const uint8_t *f = c->from.data ? c->from.data : (const uint8_t *)"";
+	return at && !strcasecmp(at + 1, "googlegroups.com") &&
+	       (bounce_find_ci(f, c->from.len, "@googlemail.com") >= 0 ||
+		bounce_find_ci(f, c->from.len, "@google.com") >= 0);
+}
+
 static void bc_finish_draft(struct bctx *c, struct bdraft *d)
 {
 	const uint8_t *dg = d->diag.data ? d->diag.data : (const uint8_t *)"";
@@ -271,6 +322,8 @@ static void bc_finish_draft(struct bctx *c, struct bdraft *d)
 	buf_free(&all);
 	if (d->preset == REASON_NONE)
 		d->preset = REASON_DELIVERED;
+	if ((d->preset == REASON_ONHOLD || d->preset == REASON_UNDEFINED) && bc_google_group(c, d))
+		d->preset = REASON_REJECTED;
 }
 
 static void bc_output(struct bctx *c, struct bounce *out)

@@ -121,7 +121,16 @@ static size_t dsn_block(struct bctx *c, const struct rfc5322_header *h)
 		d = (fin || orig) ? bounce_draft_add(c, "", 0) : NULL;
 		if (d) {
 			dsn_set_address(d, fin ? fin : orig);
-			added++;
+			/* the same recipient again (message/global-delivery-status beside
+			 * message/delivery-status): fill the first one in instead */
+			struct bdraft *same = bounce_draft_find(c, d->address, strlen(d->address));
+			if (same && same != d && d->address[0]) {
+				bounce_draft_free(d);
+				c->nd--;
+				d = same;
+			} else {
+				added++;
+			}
 		}
 		for (size_t k = start; k < i; k++)
 			if (!dsn_is_rcpt_field(&h->fields[k]))

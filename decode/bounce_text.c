@@ -14,6 +14,7 @@
 /* Lines of notification text examined, and kept per recipient. */
 #define TEXT_LINES_MAX 4000
 #define TEXT_DIAG_LINES 24
+#define NO_DRAFT ((size_t)-1)
 
 /* ---- format profiles: how to recognise who wrote the bounce ---- */
 struct text_rule {
@@ -38,11 +39,6 @@ static const struct text_rule exchange_rules[] = {
 	{"000c05a6", REASON_USERUNKNOWN},
 	{NULL, REASON_LAST},
 };
-/* A bounce from a Google Group: posting there was refused. */
-static const struct text_rule googlegroups_rules[] = {
-	{"google groups", REASON_REJECTED},
-	{NULL, REASON_LAST},
-};
 static const struct text_rule notes_rules[] = {
 	{"not listed in domino directory", REASON_USERUNKNOWN},
 	{"not listed in public name & address book", REASON_USERUNKNOWN},
@@ -57,7 +53,6 @@ struct text_profile {
 
 static const struct text_profile profiles[] = {
 	{"qmail", {"this is the qmail-send program", "qmail-send program at"}, qmail_rules},
-	{"googlegroups", {"google groups"}, googlegroups_rules},
 	{"postfix", {"this is the mail system at host", "this is the postfix program at"}, NULL},
 	{"exim", {"this message was created automatically by mail delivery software"}, NULL},
 	{"sendmail", {"----- transcript of session follows -----",
@@ -136,11 +131,12 @@ struct treader {
 	const struct text_profile *prof;
 	struct tline *lines;
 	size_t nlines;
-	struct bdraft *cur;
+	size_t cur; /* index of the recipient being read (NO_DRAFT: none); drafts
+		     * move when their array grows, so no pointers are kept */
 	size_t cur_lines;
 	/* SMTP transcript (">>> command" / "<<< reply") */
 	enum smtp_stage tr_stage;
-	struct bdraft *tr_rcpt;
+	size_t tr_rcpt; /* recipient of the last ">>> RCPT TO", or NO_DRAFT */
 	struct buf tr_other; /* replies to commands that were not RCPT */
 	enum smtp_stage tr_other_stage;
 	char remote[256];
@@ -306,7 +302,7 @@ static void tx_command(struct treader *r, const uint8_t *p, size_t n)
 		    {"ehlo", STAGE_HELO}, {"helo", STAGE_HELO},	    {"starttls", STAGE_STARTTLS},
 		    {"auth", STAGE_AUTH}, {".", STAGE_MESSAGE}};
 	r->tr_stage = STAGE_UNKNOWN;
-	r->tr_rcpt = NULL;
+	r->tr_rcpt = NO_DRAFT;
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (bounce_find_ci(p, n < 8 ? n : 8, cmds[i].cmd) == 0)
 			r->tr_stage = cmds[i].stage;
@@ -318,16 +314,17 @@ static void tx_command(struct treader *r, const uint8_t *p, size_t n)
 	struct bdraft *d = bounce_draft_find(r->c, (const char *)p + s, an);
 	if (!d)
 		d = bounce_draft_add(r->c, (const char *)p + s, an);
-	r->tr_rcpt = d;
+	r->tr_rcpt = d ? (size_t)(d - r->c->d) : NO_DRAFT;
 }
 
 /* "<<< reply" lines: the remote server's answer to the last command. */
 static void tx_reply(struct treader *r, const uint8_t *p, size_t n)
 {
-	if (r->tr_rcpt) {
-		if (!r->tr_rcpt->stage)
-			r->tr_rcpt->stage = STAGE_RCPT;
-		tx_diag_append(r->tr_rcpt, p, n);
+	if (r->tr_rcpt != NO_DRAFT) {
+		struct bdraft *d = &r->c->d[r->tr_rcpt];
+		if (!d->stage)
+			d->stage = STAGE_RCPT;
+		tx_diag_append(d, p, n);
 		return;
 	}
 	if (r->tr_other.len)
@@ -348,7 +345,7 @@ static void tx_start_draft(struct treader *r, const uint8_t *p, size_t n, size_t
 		if (pending->len)
 			buf_append(&d->context, pending->data, pending->len);
 	}
-	r->cur = d;
+	r->cur = (size_t)(d - r->c->d);
 	r->cur_lines = 0;
 	if (before)
 		tx_diag_append(d, p, rest);
@@ -367,8 +364,12 @@ static bool tx_header_line(const uint8_t *p, size_t n)
 static void tx_line(struct treader *r, const uint8_t *p, size_t n, struct buf *pending)
 {
 	tx_trim(&p, &n);
-	if (n == 0)
+	if (n == 0) {
+		/* a blank line closes a recipient whose reason was already given */
+		if (r->cur != NO_DRAFT && r->c->d[r->cur].diag.len)
+			r->cur = NO_DRAFT;
 		return;
+	}
 	if (n > 4 && !memcmp(p, ">>> ", 4) && !tx_addr_here(p, n, 4, &(size_t){0}, &(size_t){0}, &(size_t){0})) {
 		tx_command(r, p + 4, n - 4);
 		return;
@@ -383,7 +384,7 @@ static void tx_line(struct treader *r, const uint8_t *p, size_t n, struct buf *p
 		while (e < n && p[e] != ':' && p[e] != ' ' && p[e] != '>')
 			e++;
 		bounce_copy(r->remote, sizeof r->remote, p + h, e - h);
-		r->cur = NULL;
+		r->cur = NO_DRAFT;
 		return;
 	}
 	if (tx_header_line(p, n))
@@ -393,14 +394,14 @@ static void tx_line(struct treader *r, const uint8_t *p, size_t n, struct buf *p
 	if (tx_anchor(p, n, &s, &an, &rest, &before, &coded) &&
 	    !(coded && tx_is_sender(r, p + s, an))) {
 		tx_start_draft(r, p, n, s, an, rest, before, pending);
-		if (coded && r->cur) /* keep Sendmail's code beside its words */
-			tx_diag_append(r->cur, p, 3);
+		if (coded && r->cur != NO_DRAFT) /* keep Sendmail's code beside its words */
+			tx_diag_append(&r->c->d[r->cur], p, 3);
 		buf_reset(pending);
 		return;
 	}
-	if (r->cur) {
+	if (r->cur != NO_DRAFT) {
 		if (r->cur_lines++ < TEXT_DIAG_LINES)
-			tx_diag_append(r->cur, p, n);
+			tx_diag_append(&r->c->d[r->cur], p, n);
 	} else if (!tx_boilerplate(p, n) && pending->len < 2048) {
 		if (pending->len)
 			buf_append_byte(pending, ' ');
@@ -503,6 +504,7 @@ size_t bounce_read_text(struct bctx *c)
 	struct treader r;
 	memset(&r, 0, sizeof r);
 	r.c = c;
+	r.cur = r.tr_rcpt = NO_DRAFT;
 	r.prof = tx_profile(p, len);
 	if (!tx_looks_like_bounce(c, r.prof))
 		return 0;

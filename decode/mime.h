@@ -40,7 +40,8 @@ int mime_decode_base64(const uint8_t *p, size_t len, struct buf *out);
  * a malformed "=" escape is kept literally. Returns 0, 1 when malformed
  * escapes were met, -1 when out is full. */
 int mime_decode_qp(const uint8_t *p, size_t len, struct buf *out);
-/* Decode according to cte (identity for 7bit/8bit/binary/other). */
+/* Decode according to cte (identity for 7bit/8bit/binary/other). What fits
+ * in out is kept; -1 when out filled up or the input was invalid. */
 int mime_decode(enum mime_cte cte, const uint8_t *p, size_t len, struct buf *out);
 
 /* Convert text in charset to UTF-8 with iconv(3), appending to out.

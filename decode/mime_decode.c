@@ -25,6 +25,16 @@ static bool md_b64_char(uint8_t c)
 	       c == '+' || c == '/';
 }
 
+/* Append as much of p as fits; false when some had to be left out. */
+static bool md_append_some(struct buf *out, const uint8_t *p, size_t len)
+{
+	size_t room = out->max > out->len ? out->max - out->len : 0;
+	size_t n = len < room ? len : room;
+	if (n)
+		buf_append(out, p, n);
+	return n == len;
+}
+
 int mime_decode_base64(const uint8_t *p, size_t len, struct buf *out)
 {
 	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
@@ -124,7 +134,7 @@ int mime_decode(enum mime_cte cte, const uint8_t *p, size_t len, struct buf *out
 		return mime_decode_base64(p, len, out);
 	if (cte == CTE_QP)
 		return mime_decode_qp(p, len, out) < 0 ? -1 : 0;
-	return buf_append(out, p, len) ? 0 : -1;
+	return md_append_some(out, p, len) ? 0 : -1;
 }
 
 static bool md_is_utf8_name(const char *cs)
@@ -171,10 +181,10 @@ enum md_conv { MD_OK, MD_UNKNOWN, MD_FULL };
 static enum md_conv md_convert(const char *charset, const uint8_t *p, size_t len, struct buf *out)
 {
 	if (!charset || !*charset || md_is_utf8_name(charset))
-		return buf_append(out, p, len) ? MD_OK : MD_FULL;
+		return md_append_some(out, p, len) ? MD_OK : MD_FULL;
 	iconv_t cd = iconv_open("UTF-8", charset);
 	if (cd == (iconv_t)-1)
-		return buf_append(out, p, len) ? MD_UNKNOWN : MD_FULL;
+		return md_append_some(out, p, len) ? MD_UNKNOWN : MD_FULL;
 	bool ok = md_iconv_all(cd, p, len, out);
 	iconv_close(cd);
 	return ok ? MD_OK : MD_FULL;

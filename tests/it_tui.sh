@@ -258,6 +258,18 @@ tui_keys "$S" q
 check_eq "NO_COLOR=1: exits with 0" 0 "$(wait_exit)"
 stop
 
+# ---- recent targets: read from the state directory, shown escaped ----
+mkdir -p "$TMPD/home/.local/state/smtpscope"
+printf 'mx1.example.net:25\r\n\n  smtp.example.org:587  \nbad\033]0;owned\007host\n' \
+	>"$TMPD/home/.local/state/smtpscope/recent"
+start 80x24 env HOME="$TMPD/home" XDG_STATE_HOME= "$SMTPSCOPE"
+expect "recent targets are listed" "mx1.example.net:25"
+expect "recent targets are trimmed" "    smtp.example.org:587"
+expect "a recent target with an escape is shown escaped" 'bad\e]0;owned\x07host'
+tui_keys "$S" q
+check_eq "quits with 0 after showing recent targets" 0 "$(wait_exit)"
+stop
+
 # ---- UTF-8 ----
 if [ -n "$UTF8" ]; then
 	start 80x24 "$SMTPSCOPE" explain

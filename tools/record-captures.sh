@@ -70,7 +70,7 @@ CAP_PKTS=""
 # cap_begin FILE FILTER: start tcpdump and return once it is capturing.
 cap_begin() {
 	# shellcheck disable=SC2086
-	tcpdump -i "$CAP_IF" $CAP_OPTS -s 0 -U -Z root -n -w "$1" "$2" 2>"$W/tcpdump.err" &
+	tcpdump -i "$CAP_IF" $CAP_OPTS --immediate-mode -s 0 -U -Z root -n -w "$1" "$2" 2>"$W/tcpdump.err" &
 	TPID=$!
 	i=0
 	until grep -q "listening on" "$W/tcpdump.err"; do
@@ -82,8 +82,10 @@ cap_begin() {
 }
 
 # cap_end: let the last packets arrive, stop tcpdump cleanly, note what it saw.
+# Without --immediate-mode the kernel hands packets over in blocks up to a second
+# late, and a stop before then loses them.
 cap_end() {
-	sleep 0.5
+	sleep 1
 	kill -TERM "$TPID"
 	wait "$TPID" || true
 	TPID=""
@@ -91,6 +93,7 @@ cap_end() {
 	CAP_PKTS=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' "$W/tcpdump.err")
 	drops=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$W/tcpdump.err")
 	[ "${drops:-0}" = 0 ] || die "tcpdump reports $drops dropped packets"
+	[ "${CAP_PKTS:-0}" -gt 0 ] || die "tcpdump captured nothing: $(cat "$W/tcpdump.err")"
 }
 
 # show_cmd ARGS...: the command as a reader would type it, from the project top.
@@ -165,7 +168,10 @@ expect() {
 		got=$(printf '%s\n' "$ex" | final_replies | awk -F '\t' -v c="$c" '$1 == c { print $2; exit }')
 		case "$got" in
 		"$r"*) printf '  %-34s -> %s\n' "$c" "$got" ;;
-		*) die "$NAME: expected '$c' to get '$r', got '$got'" ;;
+		*)
+			sed 's/^/    /' "$W/$TRANSCRIPT" >&2
+			die "$NAME: expected '$c' to get '$r', got '$got' (client transcript above)"
+			;;
 		esac
 	done
 }
@@ -195,7 +201,7 @@ describe() {
 		echo "$NAME.pcap - $summary"
 		echo
 		echo "capture:    $NAME.pcap, pcap, link type $CAP_LINK, $CAP_PKTS packets, $(wc -c <"$OUT/$NAME.pcap") bytes"
-		echo "recorded:   tcpdump $V_TCPDUMP: tcpdump -i $CAP_IF ${CAP_OPTS:+$CAP_OPTS }-s 0 -U -w $NAME.pcap 'tcp port $CAP_PORT'"
+		echo "recorded:   tcpdump $V_TCPDUMP: tcpdump -i $CAP_IF ${CAP_OPTS:+$CAP_OPTS }--immediate-mode -s 0 -U -w $NAME.pcap 'tcp port $CAP_PORT'"
 		echo "server:     $server"
 		echo "client:     $CMD"
 		echo "transcript: $TRANSCRIPT (the client's own view of the session)"
@@ -317,11 +323,12 @@ describe auth-plain "AUTH PLAIN with the initial response on the command line, t
 # shellcheck disable=SC2086
 session auth-login swaks "$AI_PORT" $SW -t alice@example.test -a LOGIN \
 	-au "$AUTH_USER" -ap "$AUTH_PASS" --server "127.0.0.1:$AI_PORT" --data @auth.eml
-NOTES="note:       aiosmtpd $V_AIOSMTPD prompts with 334 VXNlcm5hbWU6 (Username:) and then 334 UGFzc3dvcmQA,
-            which decodes to Password followed by a NUL byte, not the usual Password: prompt."
+NOTES="note:       aiosmtpd $V_AIOSMTPD prompts with 334 VXNlciBOYW1lAA== and 334 UGFzc3dvcmQA, which decode
+            to 'User Name' and 'Password' each followed by a NUL byte, not the customary
+            'Username:' and 'Password:'."
 describe auth-login "AUTH LOGIN (user name and password in two 334 rounds), then one message" \
 	"$AI_DESC, at 127.0.0.1 port $AI_PORT" auth.eml \
-	"AUTH LOGIN => 334 VXNlcm5hbWU6" "ZGVtbw== => 334" "ZGVtby1wYXNz => 235 2.7.0" \
+	"AUTH LOGIN => 334 VXNlciBOYW1lAA==" "ZGVtbw== => 334 UGFzc3dvcmQA" "ZGVtby1wYXNz => 235 2.7.0" \
 	"<end of data> => 250 2.0.0 Ok: saved as"
 
 # shellcheck disable=SC2086
@@ -329,7 +336,7 @@ session auth-fail swaks "$AI_PORT" $SW -t alice@example.test -a LOGIN \
 	-au "$AUTH_USER" -ap wrong-pass --server "127.0.0.1:$AI_PORT" --data @auth.eml
 describe auth-fail "AUTH LOGIN with a wrong password: 535, then the client quits" \
 	"$AI_DESC, at 127.0.0.1 port $AI_PORT" - \
-	"AUTH LOGIN => 334 VXNlcm5hbWU6" "ZGVtbw== => 334" "d3JvbmctcGFzcw== => 535 5.7.8" "QUIT => 221"
+	"AUTH LOGIN => 334 VXNlciBOYW1lAA==" "ZGVtbw== => 334 UGFzc3dvcmQA" "d3JvbmctcGFzcw== => 535 5.7.8" "QUIT => 221"
 
 # Cut the first chunk inside the Subject line, so a chunk boundary splits a line.
 bdat_cut=$(awk '/^Subject:/ { print n + 12; exit } { n += length($0) + 2 }' "$W/bdat.eml")

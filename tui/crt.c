@@ -69,13 +69,19 @@ static void crt_on_signal(int sig)
 	errno = saved;
 }
 
-/* A crash: put the terminal back so the shell stays usable, then die of the
- * same signal (the handler was reset by SA_RESETHAND). */
-static void crt_on_fatal(int sig)
+/* A crash: put the terminal back so the shell stays usable, then hand the
+ * signal to whoever had it before (the default action, or a sanitizer's
+ * report): a fault repeats when the handler returns, abort() raises again. */
+static void crt_on_fatal(int sig, siginfo_t *si, void *ctx)
 {
+	(void)ctx;
 	if (crt_on)
 		endwin();
-	raise(sig);
+	for (size_t i = 0; i < CRT_NFATAL; i++)
+		if (crt_fatal_sigs[i] == sig)
+			sigaction(sig, &crt_old_fatal[i], NULL);
+	if (!si || si->si_code <= 0)
+		raise(sig); /* sent by kill(): nothing would repeat it */
 }
 
 static bool crt_signals_init(void)
@@ -93,8 +99,8 @@ static bool crt_signals_init(void)
 	sa.sa_handler = crt_on_signal;
 	for (size_t i = 0; i < CRT_NCAUGHT; i++)
 		sigaction(crt_caught[i], &sa, &crt_old[i]);
-	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	sa.sa_handler = crt_on_fatal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER | SA_SIGINFO;
+	sa.sa_sigaction = crt_on_fatal;
 	for (size_t i = 0; i < CRT_NFATAL; i++)
 		sigaction(crt_fatal_sigs[i], &sa, &crt_old_fatal[i]);
 	return true;
@@ -158,6 +164,7 @@ bool crt_init(const char **err)
 		return false;
 	}
 	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C"); /* numbers keep a decimal point in every locale */
 	const char *cs = nl_langinfo(CODESET);
 	crt_is_utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
 	if (!getenv("ESCDELAY"))

@@ -280,6 +280,11 @@ int explain_to_doc(struct ui_doc *doc, const char *input, size_t len, char *err,
 		size_t a = 1;
 		while (a < len && explain_space(input[a]))
 			a++;
+		if (a == len) {
+			snprintf(err, errsize, "Type the name of a file after the @.");
+			ui_doc_text_str(doc, 1, err, CRT_ERROR);
+			return 2;
+		}
 		char *path = explain_expand_path(input + a, len - a);
 		int rc = explain_doc_file(doc, path, err, errsize);
 		free(path);

@@ -30,9 +30,12 @@ int tui_run(enum tui_screen start, const char *arg)
 	struct loop *l = loop_new();
 	struct ui *u = ui_new(l);
 	struct pane *first = screen_list[start].open(u, arg);
-	ui_push(u, first);
-	loop_run(l);
-	int code = u->exit_code;
+	int code = 2;
+	if (first) {
+		ui_push(u, first);
+		loop_run(l);
+		code = u->exit_code;
+	}
 	ui_free(u);
 	loop_free(l);
 	crt_done();

@@ -370,6 +370,70 @@ static void test_many_recipients(void **state)
 	buf_free(&m);
 }
 
+/* A text report whose recipient list grows while a transcript names one of
+ * the first recipients (the draft array moves as it grows). */
+static void test_text_many_with_transcript(void **state)
+{
+	(void)state;
+	struct buf m;
+	buf_init(&m, 1 << 16);
+	buf_append_str(&m, "From: MAILER-DAEMON@gw.example.net\nTo: alice@example.net\n"
+			   "Subject: Returned mail: User unknown\n\n"
+			   "   ----- Transcript of session follows -----\n"
+			   ">>> RCPT To:<u0@example.org>\n");
+	for (int i = 1; i < 40; i++)
+		buf_printf(&m, "<u%d@example.org>... User unknown\n", i);
+	buf_append_str(&m, "<<< 550 5.1.1 <u0@example.org>... User unknown\n");
+	struct bounce b;
+	const char *err;
+	assert_int_equal(bounce_parse(m.data, m.len, &b, &err), 0);
+	assert_int_equal(b.nrcpt, 40);
+	assert_string_equal(b.rcpt[0].address, "u0@example.org");
+	assert_int_equal(b.rcpt[0].reply_code, 550);
+	assert_int_equal(b.rcpt[0].stage, STAGE_RCPT);
+	assert_int_equal(b.rcpt[0].reason, REASON_USERUNKNOWN);
+	assert_string_equal(b.rcpt[39].address, "u39@example.org");
+	bounce_free(&b);
+	buf_free(&m);
+}
+
+/* An HTML-only notification and a report that repeats its DSN as
+ * message/global-delivery-status (RFC 6533): one recipient, not two. */
+static void test_html_and_global_dsn(void **state)
+{
+	(void)state;
+	static const char html[] =
+		"From: postmaster@outlook.example\nTo: alice@example.net\n"
+		"Subject: Undeliverable: hello\nContent-Type: text/html; charset=utf-8\n\n"
+		"<html><body><p>Your message to <b>nina@contoso.example</b> couldn&#39;t be "
+		"delivered.</p><p>Remote Server returned &lt;550 5.1.1 User unknown&gt;</p>"
+		"</body></html>\n";
+	struct bounce b;
+	assert_int_equal(parse(html, &b), 0);
+	assert_int_equal(b.nrcpt, 1);
+	assert_string_equal(b.rcpt[0].address, "nina@contoso.example");
+	assert_int_equal(b.rcpt[0].reply_code, 550);
+	assert_string_equal(b.rcpt[0].status, "5.1.1");
+	assert_null(strstr(b.rcpt[0].diagnostic, "<p>")); /* tags are gone, */
+	assert_non_null(strstr(b.rcpt[0].diagnostic, "<550 5.1.1")); /* entities decoded */
+	bounce_free(&b);
+
+	static const char twice[] =
+		"From: MAILER-DAEMON@mx.example.net\nSubject: failure\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=g\n\n"
+		"--g\nContent-Type: message/delivery-status\n\n"
+		"Final-Recipient: rfc822; oscar@example.org\nAction: failed\nStatus: 5.2.2\n\n"
+		"--g\nContent-Type: message/global-delivery-status\n\n"
+		"Final-Recipient: rfc822; Oscar@example.org\nAction: failed\nStatus: 5.2.2\n"
+		"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n\n"
+		"--g--\n";
+	assert_int_equal(parse(twice, &b), 0);
+	assert_int_equal(b.nrcpt, 1);
+	assert_int_equal(b.rcpt[0].reply_code, 552);
+	assert_int_equal(b.rcpt[0].reason, REASON_MAILBOXFULL);
+	bounce_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_delivered_and_is_message),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_many_recipients),
+		cmocka_unit_test(test_text_many_with_transcript),
+		cmocka_unit_test(test_html_and_global_dsn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

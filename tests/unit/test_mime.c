@@ -129,6 +129,11 @@ static void test_quoted_printable(void **state)
 	assert_int_equal(mime_decode(CTE_7BIT, U("as is=41"), &b), 0);
 	assert_string_equal(buf_str(&b), "as is=41");
 	buf_free(&b);
+	/* a body larger than the cap is cut, not dropped */
+	buf_init(&b, 4);
+	assert_int_equal(mime_decode(CTE_8BIT, U("0123456789"), &b), -1);
+	assert_string_equal(buf_str(&b), "0123");
+	buf_free(&b);
 }
 
 static void test_encoded_words(void **state)
