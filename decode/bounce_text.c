@@ -361,12 +361,20 @@ static bool tx_header_line(const uint8_t *p, size_t n)
 	return false;
 }
 
+/* The diagnostic quotes a reply code or an enhanced status. */
+static bool tx_quotes_reply(const struct buf *b)
+{
+	char st[16];
+	const uint8_t *p = b->data ? b->data : (const uint8_t *)"";
+	return bounce_find_code(p, b->len) || bounce_find_status(p, b->len, st);
+}
+
 static void tx_line(struct treader *r, const uint8_t *p, size_t n, struct buf *pending)
 {
 	tx_trim(&p, &n);
 	if (n == 0) {
-		/* a blank line closes a recipient whose reason was already given */
-		if (r->cur != NO_DRAFT && r->c->d[r->cur].diag.len)
+		/* a blank line closes a recipient whose reply was already quoted */
+		if (r->cur != NO_DRAFT && tx_quotes_reply(&r->c->d[r->cur].diag))
 			r->cur = NO_DRAFT;
 		return;
 	}

@@ -8,6 +8,8 @@
 const struct command commands[] = {
 	{"explain", "explain a reply code, a pasted reply, or a bounce message",
 	 "explain [--json] CODE|REPLY|FILE|-", cmd_explain},
+	{"decode", "show every SMTP session of a pcap/pcapng capture as a timeline",
+	 "decode [--json|--summary] [-f FILTER] [--extract DIR] FILE|-", cmd_decode},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,217 @@
+/* capture.c - SMTP sessions from reassembled TCP flows (RFC 5321 over RFC 9293;
+ * RFC 8314 implicit TLS on 465, RFC 3207 STARTTLS). See capture.h. */
+#include "capture.h"
+#include "xmalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct capture {
+	struct capture_callbacks cb;
+	void *ctx;
+	struct flow_table *flows;
+	struct capture_stats stats;
+	uint64_t next_id;
+};
+
+bool capture_smtp_port(uint16_t port)
+{
+	return port == 25 || port == 465 || port == 587 || port == 2525;
+}
+
+static void capture_tls_bytes(void *user, enum smtp_dir dir, const uint8_t *p, size_t len, int64_t ts)
+{
+	struct capture_session *s = user;
+	(void)ts;
+	if (!s->tls)
+		return;
+	tls_watch_feed(s->tls, dir == SMTP_DIR_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER, p, len);
+	/* Once both hellos (and a clear certificate) are read, the rest is only counted. */
+	if ((s->tls->rec[0].done && s->tls->rec[1].done) || s->tls->seen.malformed)
+		flow_ignore(s->flow);
+}
+
+static void capture_tls_start(struct capture_session *s)
+{
+	if (s->tls)
+		return;
+	s->tls = xcalloc(1, sizeof *s->tls);
+	tls_watch_init(s->tls);
+	s->cap->stats.tls_sessions++;
+	smtp_set_tls_sink(s->parser, capture_tls_bytes, s);
+}
+
+/* Every parser event goes to the model; a few are also of use here. */
+static void capture_smtp_event(void *user, const struct smtp_event *ev)
+{
+	struct capture_session *s = user;
+	uint64_t idx = s->model->cur ? s->model->cur->index : s->model->txn_count;
+	txn_session_event(s->model, ev);
+	struct capture *c = s->cap;
+	if (ev->type == SMTP_EV_TLS_START) {
+		capture_tls_start(s);
+	} else if (ev->type == SMTP_EV_BODY && c->cb.body) {
+		c->cb.body(c->ctx, s, idx, ev->body.p, ev->body.len, false);
+	} else if (ev->type == SMTP_EV_BODY_END && c->cb.body && ev->end->last) {
+		c->cb.body(c->ctx, s, idx, NULL, 0, true);
+	}
+}
+
+static void *capture_flow_open(void *ctx, struct flow *f)
+{
+	struct capture *c = ctx;
+	struct capture_session *s = xcalloc(1, sizeof *s);
+	s->cap = c;
+	s->flow = f;
+	s->flow_id = f->id;
+	s->server_port = f->ep[FLOW_S2C].port;
+	s->start = f->first_ts;
+	s->end = f->first_ts;
+	s->midstream = (f->flags & FLOW_F_MIDSTREAM) != 0;
+	flow_endpoint_format(f, FLOW_C2S, s->client, sizeof s->client);
+	flow_endpoint_format(f, FLOW_S2C, s->server, sizeof s->server);
+	return s;
+}
+
+/* Decide on the first payload whether this connection is SMTP. */
+static bool capture_detect(struct capture_session *s, enum flow_dir dir, const uint8_t *p, size_t len)
+{
+	bool greeting = dir == FLOW_S2C && len >= 4 && !memcmp(p, "220", 3) && (p[3] == ' ' || p[3] == '-');
+	if (capture_smtp_port(s->server_port))
+		s->how = CAPTURE_BY_PORT;
+	else if (greeting)
+		s->how = CAPTURE_BY_GREETING;
+	else
+		return false;
+	s->implicit_tls = s->server_port == 465 && !greeting;
+	struct smtp_parser_opts opts = {.no_greeting = s->midstream && !greeting && !s->implicit_tls};
+	s->midstream = opts.no_greeting;
+	s->model = txn_session_new(TXN_KEEP_ALL, NULL);
+	s->parser = smtp_parser_new(capture_smtp_event, s, &opts);
+	s->id = ++s->cap->next_id;
+	s->cap->stats.sessions++;
+	if (s->cap->cb.session_open)
+		s->cap->cb.session_open(s->cap->ctx, s);
+	return true;
+}
+
+static void capture_data(void *ctx, struct flow *f, enum flow_dir dir, const uint8_t *p, size_t len, int64_t ts)
+{
+	struct capture *c = ctx;
+	struct capture_session *s = f->user;
+	if (!s->decided) {
+		s->decided = true;
+		if (!capture_detect(s, dir, p, len)) {
+			c->stats.non_smtp_flows++;
+			flow_ignore(f);
+			return;
+		}
+		if (s->implicit_tls)
+			smtp_start_tls(s->parser, ts);
+	}
+	if (!s->parser)
+		return;
+	enum smtp_dir d = dir == FLOW_C2S ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER;
+	s->bytes[d] += len;
+	s->end = ts;
+	smtp_feed(s->parser, d, p, len, ts);
+}
+
+static void capture_gap(void *ctx, struct flow *f, enum flow_dir dir, size_t nbytes, int64_t ts)
+{
+	(void)ctx;
+	struct capture_session *s = f->user;
+	if (!s->parser)
+		return;
+	s->gaps++;
+	s->gap_bytes += nbytes;
+	s->end = ts;
+	smtp_gap(s->parser, dir == FLOW_C2S ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, nbytes);
+}
+
+static void capture_conflict(void *ctx, struct flow *f, enum flow_dir dir, size_t nbytes, int64_t ts)
+{
+	(void)ctx;
+	(void)dir;
+	(void)nbytes;
+	(void)ts;
+	struct capture_session *s = f->user;
+	s->conflicts++;
+}
+
+static void capture_flow_close(void *ctx, struct flow *f, enum flow_close_reason reason)
+{
+	struct capture *c = ctx;
+	struct capture_session *s = f->user;
+	f->user = NULL;
+	if (!s->parser) {
+		capture_session_free(s);
+		return;
+	}
+	s->close_reason = reason;
+	s->truncated = reason == FLOW_CLOSE_END;
+	if (f->last_ts > s->end)
+		s->end = f->last_ts;
+	txn_session_set_truncated(s->model, s->truncated);
+	smtp_finish(s->parser, s->end);
+	smtp_parser_free(s->parser);
+	s->parser = NULL;
+	s->flow = NULL;
+	c->stats.transactions += s->model->txn_count;
+	if (!c->cb.session_close || !c->cb.session_close(c->ctx, s))
+		capture_session_free(s);
+}
+
+struct capture *capture_new(const struct capture_callbacks *cb, void *ctx)
+{
+	struct capture *c = xcalloc(1, sizeof *c);
+	c->cb = *cb;
+	c->ctx = ctx;
+	const struct flow_callbacks fcb = {
+		.flow_open = capture_flow_open,
+		.data = capture_data,
+		.gap = capture_gap,
+		.conflict = capture_conflict,
+		.flow_close = capture_flow_close,
+	};
+	c->flows = flow_table_new(&fcb, c, NULL);
+	return c;
+}
+
+struct flow_table *capture_flows(struct capture *c)
+{
+	return c->flows;
+}
+
+void capture_finish(struct capture *c)
+{
+	flow_table_finish(c->flows);
+}
+
+void capture_free(struct capture *c)
+{
+	if (!c)
+		return;
+	flow_table_free(c->flows);
+	free(c);
+}
+
+const struct capture_stats *capture_stats(const struct capture *c)
+{
+	return &c->stats;
+}
+
+void capture_session_free(struct capture_session *s)
+{
+	if (!s)
+		return;
+	if (s->parser)
+		smtp_parser_free(s->parser);
+	if (s->model)
+		txn_session_free(s->model);
+	if (s->tls) {
+		tls_watch_free(s->tls);
+		free(s->tls);
+	}
+	free(s);
+}

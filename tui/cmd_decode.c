@@ -1,0 +1,191 @@
+/* cmd_decode.c - `smtpscope decode FILE`: every SMTP session of a pcap/pcapng
+ * capture as a timeline, one JSON object per session, one summary line per
+ * transaction, and the captured messages written out as .eml files. */
+#include "tui/commands.h"
+#include "decode/capture.h"
+#include "decode/pcap_in.h"
+#include "tui/timeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum decode_format { DECODE_TEXT, DECODE_JSON, DECODE_SUMMARY };
+
+struct decode_run {
+	enum decode_format format;
+	struct timeline_opts tl;
+	const char *extract_dir;
+	const char *filter;
+	const char *path;
+	FILE *out;
+	bool quiet;
+	uint64_t extracted;
+	bool extract_failed;
+};
+
+static void decode_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smtpscope decode [--json|--summary] [-f FILTER] [--extract DIR] [--show-secrets] FILE|-\n\n"
+		"Read a pcap or pcapng capture ('-' for stdin) and show every SMTP session in it:\n"
+		"endpoints, greeting, EHLO and extensions, TLS, AUTH, each transaction with its\n"
+		"envelope, per-recipient replies, size, main headers, final reply and queue id,\n"
+		"every command with its reply and latency, and the problems found.\n\n"
+		"  --json          one JSON object per line per session (schema: docs/json.md)\n"
+		"  --summary       one line per transaction\n"
+		"  -f FILTER       a BPF filter, as for tcpdump (e.g. 'host 192.0.2.1')\n"
+		"  --extract DIR   write each captured message to DIR/session-N-txn-M.eml\n"
+		"  --show-secrets  show AUTH secrets (masked by default)\n"
+		"  -q              no statistics line on stderr\n\n"
+		"Sessions are written as they end. Exit status: 0 read completely, 1 the file\n"
+		"is damaged or truncated (what could be read is shown), 2 usage or open error.\n");
+}
+
+static void decode_extract_chunk(struct decode_run *r, struct capture_session *s, uint64_t idx,
+				 const uint8_t *p, size_t len, bool last)
+{
+	FILE *f = s->user;
+	if (!f && !last) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/session-%llu-txn-%llu.eml", r->extract_dir,
+			 (unsigned long long)s->id, (unsigned long long)idx);
+		f = fopen(path, "wb");
+		if (!f) {
+			if (!r->extract_failed)
+				fprintf(stderr, "smtpscope decode: %s: %s\n", path, strerror(errno));
+			r->extract_failed = true;
+			return;
+		}
+		s->user = f;
+		r->extracted++;
+	}
+	if (f && len)
+		fwrite(p, 1, len, f);
+	if (f && last) {
+		fclose(f);
+		s->user = NULL;
+	}
+}
+
+static void decode_body(void *ctx, struct capture_session *s, uint64_t idx, const uint8_t *p, size_t len,
+			bool last)
+{
+	struct decode_run *r = ctx;
+	if (r->extract_dir)
+		decode_extract_chunk(r, s, idx, p, len, last);
+}
+
+static bool decode_session_close(void *ctx, struct capture_session *s)
+{
+	struct decode_run *r = ctx;
+	if (s->user) { /* a message cut off by the end of the connection */
+		fclose(s->user);
+		s->user = NULL;
+	}
+	if (r->format == DECODE_JSON)
+		timeline_json_session(r->out, s, &r->tl);
+	else if (r->format == DECODE_SUMMARY)
+		timeline_summary_session(r->out, s);
+	else
+		timeline_text_session(r->out, s, &r->tl);
+	return false;
+}
+
+static int decode_parse_args(struct decode_run *r, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--json")) {
+			r->format = DECODE_JSON;
+		} else if (!strcmp(a, "--summary")) {
+			r->format = DECODE_SUMMARY;
+		} else if (!strcmp(a, "--show-secrets")) {
+			r->tl.show_secrets = true;
+		} else if (!strcmp(a, "-q")) {
+			r->quiet = true;
+		} else if ((!strcmp(a, "-f") || !strcmp(a, "--filter")) && i + 1 < argc) {
+			r->filter = argv[++i];
+		} else if (!strcmp(a, "--extract") && i + 1 < argc) {
+			r->extract_dir = argv[++i];
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			decode_usage(stdout);
+			return 0;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "smtpscope decode: unknown or incomplete option %s\n", a);
+			return 2;
+		} else if (!r->path) {
+			r->path = a;
+		} else {
+			fprintf(stderr, "smtpscope decode: one capture file at a time\n");
+			return 2;
+		}
+	}
+	if (!r->path) {
+		decode_usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+static int decode_prepare_extract(const char *dir)
+{
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "smtpscope decode: %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	return -1;
+}
+
+static void decode_stats(const struct decode_run *r, struct pcap_in *in, struct capture *c)
+{
+	if (r->quiet)
+		return;
+	const struct capture_stats *cs = capture_stats(c);
+	const struct flow_stats *fs = flow_table_stats(capture_flows(c));
+	fprintf(stderr,
+		"smtpscope decode: %llu packets (%s), %llu TCP flows, %llu SMTP sessions (%llu with TLS), "
+		"%llu transactions, %llu gaps%s",
+		(unsigned long long)pcap_in_packets(in), pcap_in_linktype_name(in), (unsigned long long)fs->flows,
+		(unsigned long long)cs->sessions, (unsigned long long)cs->tls_sessions,
+		(unsigned long long)cs->transactions, (unsigned long long)fs->gaps,
+		r->extract_dir ? "" : "\n");
+	if (r->extract_dir)
+		fprintf(stderr, ", %llu messages extracted\n", (unsigned long long)r->extracted);
+}
+
+int cmd_decode(int argc, char **argv)
+{
+	struct decode_run r = {.out = stdout};
+	int rc = decode_parse_args(&r, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (r.extract_dir && (rc = decode_prepare_extract(r.extract_dir)) >= 0)
+		return rc;
+	char err[512];
+	struct pcap_in *in = pcap_in_open(r.path, r.filter, err, sizeof err);
+	if (!in) {
+		fprintf(stderr, "smtpscope decode: %s\n", err);
+		return 2;
+	}
+	const struct capture_callbacks cb = {.body = decode_body, .session_close = decode_session_close};
+	struct capture *c = capture_new(&cb, &r);
+	if (r.format == DECODE_SUMMARY)
+		timeline_summary_header(r.out);
+	enum pcap_in_status st;
+	while ((st = pcap_in_step(in, capture_flows(c), 0)) == PCAP_IN_MORE)
+		;
+	capture_finish(c);
+	rc = 0;
+	if (st == PCAP_IN_ERROR) {
+		fprintf(stderr, "smtpscope decode: %s: %s (results up to that point are shown)\n", r.path,
+			pcap_in_error(in));
+		rc = 1;
+	}
+	decode_stats(&r, in, c);
+	capture_free(c);
+	pcap_in_close(in);
+	return rc;
+}

@@ -1,0 +1,130 @@
+/* timeline_common.c - helpers shared by the timeline renderers: times, stages,
+ * explanations of replies, and the problems a session shows. */
+#include "tui/timeline.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void timeline_time(int64_t usec, char *buf, size_t size)
+{
+	time_t t = (time_t)(usec / 1000000);
+	struct tm tm;
+	if (usec < 0 || !gmtime_r(&t, &tm)) {
+		snprintf(buf, size, "unknown");
+		return;
+	}
+	char day[32];
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06ldZ", day, (long)(usec % 1000000));
+}
+
+enum smtp_stage timeline_stage(enum smtp_cmd_kind k)
+{
+	switch (k) {
+	case SMTP_CMD_HELO:
+	case SMTP_CMD_EHLO:
+	case SMTP_CMD_LHLO:
+		return STAGE_HELO;
+	case SMTP_CMD_STARTTLS:
+		return STAGE_STARTTLS;
+	case SMTP_CMD_AUTH:
+	case SMTP_CMD_AUTH_RESPONSE:
+		return STAGE_AUTH;
+	case SMTP_CMD_MAIL:
+		return STAGE_MAIL;
+	case SMTP_CMD_RCPT:
+		return STAGE_RCPT;
+	case SMTP_CMD_DATA:
+	case SMTP_CMD_BDAT:
+		return STAGE_DATA;
+	case SMTP_CMD_MESSAGE:
+		return STAGE_MESSAGE;
+	default:
+		return STAGE_UNKNOWN;
+	}
+}
+
+bool timeline_explain(const struct txn_reply *r, enum smtp_stage stage, struct explanation *e)
+{
+	if (!r->code)
+		return false;
+	const char *t = r->text ? r->text : "";
+	explain_reply(r->code, r->esc, (const uint8_t *)t, r->text_len, stage, e);
+	return true;
+}
+
+const struct txn *timeline_txn(const struct capture_session *s, uint64_t index)
+{
+	for (size_t i = 0; i < s->model->ntxns; i++)
+		if (s->model->txns[i]->index == index)
+			return s->model->txns[i];
+	return NULL;
+}
+
+static void timeline_step_problem(const char *what, const char *arg, const struct txn_step *st,
+				  enum smtp_stage stage, timeline_problem_fn fn, void *user)
+{
+	char line[512];
+	struct explanation e;
+	if (st->status == TXN_ST_REJECTED || st->status == TXN_ST_DEFERRED) {
+		timeline_explain(&st->reply, stage, &e);
+		snprintf(line, sizeof line, "%s%s%s %s: %d%s%s (%s)", what, arg ? " " : "", arg ? arg : "",
+			 st->status == TXN_ST_REJECTED ? "rejected" : "deferred", st->reply.code,
+			 st->reply.esc[0] ? " " : "", st->reply.esc, reason_name(e.reason));
+		fn(user, line);
+	} else if (st->status == TXN_ST_NO_REPLY) {
+		snprintf(line, sizeof line, "%s%s%s: the server never answered", what, arg ? " " : "",
+			 arg ? arg : "");
+		fn(user, line);
+	}
+}
+
+static void timeline_txn_problems(const struct txn *t, timeline_problem_fn fn, void *user)
+{
+	char line[256];
+	timeline_step_problem("MAIL FROM", t->mail_from, &t->mail, STAGE_MAIL, fn, user);
+	for (size_t i = 0; i < t->nrcpts; i++)
+		timeline_step_problem("RCPT TO", t->rcpts[i].addr, &t->rcpts[i].step, STAGE_RCPT, fn, user);
+	timeline_step_problem(t->data_kind == TXN_DATA_BDAT ? "BDAT" : "DATA", NULL, &t->data, STAGE_DATA, fn,
+			      user);
+	timeline_step_problem("message", NULL, &t->final, STAGE_MESSAGE, fn, user);
+	bool in_data = t->data.status == TXN_ST_OK && t->final.status == TXN_ST_NONE;
+	if (t->outcome == TXN_OUT_ABORTED_DISCONNECT && in_data) {
+		snprintf(line, sizeof line, "transaction %llu: connection dropped during the message (%llu bytes sent)",
+			 (unsigned long long)t->index, (unsigned long long)t->msg_bytes);
+		fn(user, line);
+	}
+	if (t->msg_missing) {
+		snprintf(line, sizeof line, "transaction %llu: %llu message bytes missing from the capture",
+			 (unsigned long long)t->index, (unsigned long long)t->msg_missing);
+		fn(user, line);
+	}
+}
+
+void timeline_problems(const struct capture_session *s, timeline_problem_fn fn, void *user)
+{
+	char line[512];
+	const struct txn_session *m = s->model;
+	for (size_t i = 0; i < m->ntxns; i++)
+		timeline_txn_problems(m->txns[i], fn, user);
+	if (m->auth_result == TXN_AUTH_FAILED) {
+		snprintf(line, sizeof line, "AUTH %s failed: %d", m->auth_mech ? m->auth_mech : "",
+			 m->auth_reply.code);
+		fn(user, line);
+	}
+	if (s->gaps) {
+		snprintf(line, sizeof line, "capture gap: %llu bytes missing in %llu place(s)",
+			 (unsigned long long)s->gap_bytes, (unsigned long long)s->gaps);
+		fn(user, line);
+	}
+	for (size_t i = 0; i < m->nanomalies; i++) {
+		const struct txn_anomaly *a = &m->anomalies[i];
+		if (a->kind == SMTP_AN_GAP)
+			continue;
+		snprintf(line, sizeof line, "%s: %s", smtp_anomaly_name(a->kind), smtp_anomaly_text(a->kind));
+		fn(user, line);
+	}
+	if (s->truncated)
+		fn(user, "the capture ends while the session is still open");
+}

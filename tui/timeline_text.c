@@ -1,0 +1,245 @@
+/* timeline_text.c - a captured SMTP session as readable text: the session's
+ * facts, every command with its reply and latency, each transaction's envelope,
+ * headers and outcome, and the problems found. All captured text is escaped. */
+#include "tui/timeline.h"
+#include "decode/ehlo.h"
+#include "decode/msghdr.h"
+#include "tui/out.h"
+
+#include <string.h>
+
+#define TL_WIDTH 100
+
+static void tl_safe_n(FILE *f, const char *p, size_t n)
+{
+	out_safe(f, (const uint8_t *)p, n);
+}
+
+/* The first line of a reply's text, cut at max bytes. */
+static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
+{
+	if (!r->code) {
+		fputs("(no reply)", f);
+		return;
+	}
+	fprintf(f, "%d ", r->code);
+	const char *t = r->text ? r->text : "";
+	const char *nl = memchr(t, '\n', r->text_len);
+	size_t n = nl ? (size_t)(nl - t) : r->text_len;
+	tl_safe_n(f, t, n > max ? max : n);
+	if (n > max)
+		fputs("...", f);
+	if (r->nlines > 1)
+		fprintf(f, " (+%zu lines)", r->nlines - 1);
+}
+
+static void tl_explain_line(FILE *f, const struct txn_reply *r, enum smtp_stage st, const char *indent)
+{
+	struct explanation e;
+	if (r->code < 400 || !timeline_explain(r, st, &e))
+		return;
+	fprintf(f, "%s-> %s (%s): ", indent, reason_name(e.reason), e.permanent ? "permanent" : "temporary");
+	out_safe_str(f, e.meaning);
+	fputc('\n', f);
+	if (e.fix) {
+		fprintf(f, "%s   what to do: ", indent);
+		out_safe_str(f, e.fix);
+		fputc('\n', f);
+	}
+}
+
+static void tl_command(FILE *f, const struct capture_session *s, const struct txn_command *c,
+		       const struct timeline_opts *o)
+{
+	double rel = (double)(c->ts - s->start) / 1e6;
+	fprintf(f, "  %+9.3fs  C: ", rel);
+	size_t shown = c->line_len;
+	if (!o->show_secrets && c->secret_at < c->line_len)
+		shown = c->secret_at;
+	tl_safe_n(f, c->line, shown > 200 ? 200 : shown);
+	if (shown < c->line_len)
+		fputs(shown == c->secret_at ? "***" : "...", f);
+	fputc('\n', f);
+	fputs("              S: ", f);
+	tl_reply_first(f, &c->reply, 160);
+	if (c->reply.code)
+		fprintf(f, "  [%.1f ms]", (double)(c->reply.ts - c->ts) / 1000.0);
+	fputc('\n', f);
+	tl_explain_line(f, &c->reply, timeline_stage(c->kind), "                 ");
+}
+
+static void tl_headers(FILE *f, const struct txn *t)
+{
+	if (!t->header.len)
+		return;
+	struct msg_headers h;
+	msghdr_extract(t->header.data, t->header.len, &h);
+	const char *names[] = {"Date", "From", "To", "Cc", "Subject", "Message-ID"};
+	const char *vals[] = {h.date, h.from, h.to, h.cc, h.subject, h.message_id};
+	for (size_t i = 0; i < 6; i++) {
+		if (!vals[i])
+			continue;
+		fprintf(f, "      %-11s ", names[i]);
+		out_safe_str(f, vals[i]);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < h.nreceived; i++) {
+		fprintf(f, "      Received[%zu] ", i);
+		out_safe_str(f, h.received[i]);
+		fputc('\n', f);
+	}
+	msghdr_free(&h);
+}
+
+static void tl_txn(FILE *f, const struct txn *t)
+{
+	fprintf(f, "    Transaction %llu: %s", (unsigned long long)t->index, txn_outcome_name(t->outcome));
+	if (t->queue_id[0]) {
+		fputs(", queue id ", f);
+		out_safe_str(f, t->queue_id);
+	}
+	fputs("\n      from        <", f);
+	out_safe_str(f, t->mail_from ? t->mail_from : "");
+	fputs(">\n", f);
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		fputs("      to          <", f);
+		out_safe_str(f, t->rcpts[i].addr);
+		fputs(">  ", f);
+		tl_reply_first(f, &t->rcpts[i].step.reply, 80);
+		fputc('\n', f);
+	}
+	if (t->data_kind != TXN_DATA_NONE)
+		fprintf(f, "      message     %llu bytes%s\n", (unsigned long long)t->msg_bytes,
+			t->msg_missing ? " (some missing from the capture)" : "");
+	tl_headers(f, t);
+}
+
+static void tl_session_facts(FILE *f, const struct capture_session *s)
+{
+	const struct txn_session *m = s->model;
+	char when[40];
+	timeline_time(s->start, when, sizeof when);
+	fprintf(f, "Session %llu  %s -> %s  %s  %.3f s%s\n", (unsigned long long)s->id, s->client, s->server,
+		when, (double)(s->end - s->start) / 1e6, s->midstream ? "  (capture starts mid-session)" : "");
+	if (m->greeting.code) {
+		fputs("  greeting    ", f);
+		tl_reply_first(f, &m->greeting, 160);
+		fputc('\n', f);
+	}
+	if (m->helo_name) {
+		fprintf(f, "  %-11s ", smtp_cmd_name(m->helo_kind));
+		out_safe_str(f, m->helo_name);
+		fputc('\n', f);
+	}
+	if (m->nexts) {
+		fputs("  extensions ", f);
+		for (size_t i = 0; i < m->nexts; i++) {
+			fputc(' ', f);
+			out_safe_str(f, m->exts[i].keyword);
+			if (m->exts[i].params && m->exts[i].params[0]) {
+				fputc('=', f);
+				out_safe_str(f, m->exts[i].params);
+			}
+		}
+		fputc('\n', f);
+	}
+}
+
+static void tl_session_tls_auth(FILE *f, const struct capture_session *s)
+{
+	const struct txn_session *m = s->model;
+	if (m->tls || s->tls) {
+		char v[32] = "", c[80] = "";
+		const struct tls_seen *t = s->tls ? &s->tls->seen : NULL;
+		if (t && t->server_hello) {
+			tls_version_name(t->version, v, sizeof v);
+			tls_cipher_name(t->cipher, c, sizeof c);
+		}
+		fprintf(f, "  TLS         %s%s%s%s%s", s->implicit_tls ? "implicit (port 465)" : "after STARTTLS",
+			v[0] ? ", " : "", v, c[0] ? ", " : "", c);
+		if (t && t->sni[0]) {
+			fputs(", SNI ", f);
+			out_safe_str(f, t->sni);
+		}
+		if (t && t->cert_subject[0]) {
+			fputs(", certificate ", f);
+			out_safe_str(f, t->cert_subject);
+		}
+		fputs("; the rest is encrypted\n", f);
+	}
+	if (m->auth_mech) {
+		fputs("  AUTH        ", f);
+		out_safe_str(f, m->auth_mech);
+		if (m->auth_user) {
+			fputs(" as ", f);
+			out_safe_str(f, m->auth_user);
+		}
+		fprintf(f, ": %s\n", txn_auth_result_name(m->auth_result));
+	}
+}
+
+struct tl_problems {
+	FILE *f;
+	size_t n;
+};
+
+static void tl_problem(void *user, const char *text)
+{
+	struct tl_problems *p = user;
+	fputs("    - ", p->f);
+	out_safe_str(p->f, text);
+	fputc('\n', p->f);
+	p->n++;
+}
+
+void timeline_text_session(FILE *f, const struct capture_session *s, const struct timeline_opts *o)
+{
+	const struct txn_session *m = s->model;
+	tl_session_facts(f, s);
+	tl_session_tls_auth(f, s);
+	if (m->greeting.code) {
+		fprintf(f, "  %+9.3fs  S: ", (double)(m->greeting.ts - s->start) / 1e6);
+		tl_reply_first(f, &m->greeting, 160);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < m->ncommands; i++) {
+		const struct txn_command *c = m->commands[i];
+		tl_command(f, s, c, o);
+		bool last_of_txn = c->txn_index &&
+				   (i + 1 == m->ncommands || m->commands[i + 1]->txn_index != c->txn_index);
+		const struct txn *t = last_of_txn ? timeline_txn(s, c->txn_index) : NULL;
+		if (t)
+			tl_txn(f, t);
+	}
+	if (m->commands_dropped)
+		fprintf(f, "  (%llu further commands not kept)\n", (unsigned long long)m->commands_dropped);
+	fputs("  Problems:\n", f);
+	struct tl_problems probs = {f, 0};
+	timeline_problems(s, tl_problem, &probs);
+	if (!probs.n)
+		fputs("    none\n", f);
+	fputc('\n', f);
+}
+
+void timeline_summary_header(FILE *f)
+{
+	fprintf(f, "%-27s %-22s %-22s %-7s %-30s %-5s %9s %-18s %s\n", "time", "client", "server", "txn",
+		"from", "rcpts", "bytes", "outcome", "final reply");
+}
+
+void timeline_summary_session(FILE *f, const struct capture_session *s)
+{
+	const struct txn_session *m = s->model;
+	for (size_t i = 0; i < m->ntxns; i++) {
+		const struct txn *t = m->txns[i];
+		char when[40], id[32], rc[32];
+		timeline_time(t->ts_start, when, sizeof when);
+		snprintf(id, sizeof id, "%llu.%llu", (unsigned long long)s->id, (unsigned long long)t->index);
+		fprintf(f, "%-27s %-22s %-22s %-7s ", when, s->client, s->server, id);
+		out_safe_pad(f, t->mail_from ? t->mail_from : "<>", 30);
+		snprintf(rc, sizeof rc, "%zu/%zu", t->rcpts_ok, t->nrcpts);
+		fprintf(f, " %-5s %9llu %-18s ", rc, (unsigned long long)t->msg_bytes, txn_outcome_name(t->outcome));
+		tl_reply_first(f, &t->final.reply, 60);
+		fputc('\n', f);
+	}
+}
