@@ -134,4 +134,38 @@
  * SMTP_REPLY_MAX_BYTES while assembling). */
 #define SMTP_TXN_REPLY_TEXT_MAX 4096
 
+/* Practice server (probe/practice*.c). */
+/* Bytes of one accepted message copied into the message event (the whole
+ * message is counted against the SIZE limit but only this much is kept). */
+#define PRACTICE_MSG_KEEP_MAX (1024u * 1024u)
+/* Replies queued for one client before the server stops reading its
+ * commands (a pipelining client that never reads cannot grow memory). */
+#define PRACTICE_OUT_HIGH 65536
+/* Unprocessed client bytes held per connection while replies drain. */
+#define PRACTICE_IN_MAX 65536
+/* Recipients accepted per transaction: RFC 5321 4.5.3.1.8 asks for at
+ * least 100, and 100 is what the practice server teaches. */
+#define PRACTICE_RCPT_MAX 100
+/* Sender/recipient pairs remembered by the greylisting teaching address. */
+#define PRACTICE_GREYLIST_MAX 1024
+
+/* Live client sessions (probe/session*.c). */
+/* Transcript entries kept for the screen; older ones are dropped and counted
+ * (a session that runs for hours, or a peer that sends line after line). */
+#define SESSION_ENTRIES_MAX 100000
+/* Bytes of line text kept by those entries together. */
+#define SESSION_TRANSCRIPT_BYTES_MAX (64u * 1024u * 1024u)
+/* Bytes a server may send without completing a reply to what we wait for
+ * (an endless line, endless continuation lines, garbage) before we hang up;
+ * a real EHLO reply is a few hundred bytes. */
+#define SESSION_REPLY_BYTES_MAX (1024u * 1024u)
+/* Notes (anomalies) attached to one transcript entry; more are counted. */
+#define SESSION_NOTES_MAX 16
+/* Recipients refused in one session that the result lists. */
+#define SESSION_REJECTED_MAX 1000
+/* One line of user input (typed, or from a script); longer ones are refused. */
+#define SESSION_INPUT_LINE_MAX (64u * 1024u)
+/* Queued user input before the reader should pause (session_input_room). */
+#define SESSION_INPUT_QUEUE_MAX (1024u * 1024u)
+
 #endif

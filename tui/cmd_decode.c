@@ -4,9 +4,14 @@
 #include "tui/commands.h"
 #include "decode/capture.h"
 #include "decode/pcap_in.h"
+#include "probe/livecap.h"
+#include "probe/loop.h"
 #include "tui/timeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,9 @@ struct decode_run {
 	bool quiet;
 	uint64_t extracted;
 	bool extract_failed;
+	/* capture (live) only */
+	const char *iface;
+	long duration;
 };
 
 static void decode_usage(FILE *f)
@@ -108,6 +116,15 @@ static int decode_parse_args(struct decode_run *r, int argc, char **argv)
 			r->quiet = true;
 		} else if ((!strcmp(a, "-f") || !strcmp(a, "--filter")) && i + 1 < argc) {
 			r->filter = argv[++i];
+		} else if (!strcmp(a, "-i") && i + 1 < argc) {
+			r->iface = argv[++i];
+		} else if (!strcmp(a, "--duration") && i + 1 < argc) {
+			char *end;
+			r->duration = strtol(argv[++i], &end, 10);
+			if (*end || r->duration <= 0) {
+				fprintf(stderr, "smtpscope: --duration takes a number of seconds\n");
+				return 2;
+			}
 		} else if (!strcmp(a, "--extract") && i + 1 < argc) {
 			r->extract_dir = argv[++i];
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -123,7 +140,7 @@ static int decode_parse_args(struct decode_run *r, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!r->path) {
+	if (!r->path && !r->iface) {
 		decode_usage(stderr);
 		return 2;
 	}
@@ -188,4 +205,116 @@ int cmd_decode(int argc, char **argv)
 	capture_free(c);
 	pcap_in_close(in);
 	return rc;
+}
+
+/* ---- smtpscope capture: the same decoder on a live interface ---- */
+
+static int capture_sigpipe[2] = {-1, -1};
+
+static void capture_on_signal(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	if (write(capture_sigpipe[1], "x", 1) < 0) {
+		/* nothing useful to do in a signal handler */
+	}
+	errno = saved;
+}
+
+static void capture_stop_fd(struct loop *l, int fd, int events, void *ud)
+{
+	(void)fd;
+	(void)events;
+	(void)ud;
+	loop_stop(l);
+}
+
+static void capture_stop_timer(struct loop *l, uint64_t id, void *ud)
+{
+	(void)id;
+	(void)ud;
+	loop_stop(l);
+}
+
+static void capture_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smtpscope capture -i IFACE [-f FILTER] [--json|--summary] [--duration SECS]\n"
+		"                         [--extract DIR] [--show-secrets] [-q]\n\n"
+		"Capture SMTP live from a network interface (needs root or CAP_NET_RAW) and show\n"
+		"each session as it ends, exactly as 'smtpscope decode' shows a capture file.\n"
+		"Stops on Ctrl-C, SIGTERM or after --duration seconds; sessions still open are\n"
+		"then shown as truncated.\n");
+}
+
+static int capture_signals(struct loop *l)
+{
+	if (pipe(capture_sigpipe) != 0)
+		return -1;
+	fcntl(capture_sigpipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(capture_sigpipe[1], F_SETFL, O_NONBLOCK);
+	struct sigaction sa = {0};
+	sa.sa_handler = capture_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	loop_fd_add(l, capture_sigpipe[0], LOOP_READ, capture_stop_fd, NULL);
+	return 0;
+}
+
+static int capture_run(struct decode_run *r)
+{
+	struct loop *l = loop_new();
+	const struct capture_callbacks cb = {.body = decode_body, .session_close = decode_session_close};
+	struct capture *c = capture_new(&cb, r);
+	char err[512];
+	struct livecap *lc = livecap_open(l, r->iface, r->filter, capture_flows(c), err, sizeof err);
+	if (!lc) {
+		fprintf(stderr, "smtpscope capture: %s: %s\n", r->iface, err);
+		capture_free(c);
+		loop_free(l);
+		return 2;
+	}
+	capture_signals(l);
+	if (r->duration)
+		loop_timer_add(l, (uint64_t)r->duration * 1000, capture_stop_timer, NULL);
+	if (!r->quiet)
+		fprintf(stderr, "smtpscope capture: listening on %s (%s)%s%s\n", r->iface, livecap_linktype_name(lc),
+			r->filter ? ", filter " : "", r->filter ? r->filter : "");
+	if (r->format == DECODE_SUMMARY)
+		timeline_summary_header(r->out);
+	loop_run(l);
+	uint64_t dropped = livecap_dropped(lc);
+	livecap_close(lc);
+	capture_finish(c);
+	if (!r->quiet)
+		fprintf(stderr, "smtpscope capture: %llu packets, %llu dropped by the kernel, %llu SMTP sessions\n",
+			(unsigned long long)flow_table_stats(capture_flows(c))->packets, (unsigned long long)dropped,
+			(unsigned long long)capture_stats(c)->sessions);
+	capture_free(c);
+	loop_free(l);
+	close(capture_sigpipe[0]);
+	close(capture_sigpipe[1]);
+	return 0;
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	struct decode_run r = {.out = stdout};
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			capture_usage(stdout);
+			return 0;
+		}
+	int rc = decode_parse_args(&r, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (!r.iface || r.path) {
+		capture_usage(stderr);
+		return 2;
+	}
+	if (r.extract_dir && (rc = decode_prepare_extract(r.extract_dir)) >= 0)
+		return rc;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return capture_run(&r);
 }

@@ -12,6 +12,7 @@ struct command {
 
 int cmd_explain(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 /* The table, terminated by a NULL name. */
 extern const struct command commands[];

@@ -10,6 +10,8 @@ const struct command commands[] = {
 	 "explain [--json] CODE|REPLY|FILE|-", cmd_explain},
 	{"decode", "show every SMTP session of a pcap/pcapng capture as a timeline",
 	 "decode [--json|--summary] [-f FILTER] [--extract DIR] FILE|-", cmd_decode},
+	{"capture", "capture SMTP live from a network interface, shown as decode shows a file",
+	 "capture -i IFACE [-f FILTER] [--json|--summary] [--duration SECS]", cmd_capture},
 	{NULL, NULL, NULL, NULL},
 };
 
