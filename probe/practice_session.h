@@ -4,8 +4,9 @@
  * TLS; tests drive it directly.
  *
  * The session appends every reply to the caller's output buffer and reports
- * commands, replies, notes and accepted messages through the callback (with
- * client 0 and no peer: the socket shell fills those in). */
+ * commands, replies, notes and accepted messages through the callback, called
+ * with a NULL server pointer, client 0 and peer "" (the socket shell fills
+ * those in before passing the event on). */
 #ifndef SMTPSCOPE_PRACTICE_SESSION_H
 #define SMTPSCOPE_PRACTICE_SESSION_H
 #include <stdbool.h>
@@ -33,7 +34,7 @@ struct practice_session_cfg {
 	bool require_tls_for_auth;
 	unsigned max_errors;
 	size_t keep_max;
-	struct practice_shared *shared; /* must outlive the session */
+	struct practice_shared *shared; /* must outlive the session; NULL: a private one */
 };
 
 enum practice_status {
