@@ -22,7 +22,7 @@ done
 
 out=$("$SMTPSCOPE" explain 550)
 check_contains "bare 550 is explained" "550" "$out"
-check_contains "bare 550 answered by the basic layer" "answered by: basic" "$out"
+check_contains "bare 550 answered by the basic layer" "Answered by:  basic" "$out"
 out=$("$SMTPSCOPE" explain --json 5.1.1)
 check_eq "5.1.1 -> userunknown" userunknown "$(printf '%s' "$out" | json_get 'd["reason"]')"
 check_eq "5.1.1 answered by the enhanced layer" enhanced "$(printf '%s' "$out" | json_get 'd["layer"]')"

@@ -5,6 +5,7 @@
 #include "decode/buf.h"
 #include "decode/explain.h"
 #include "decode/limits.h"
+#include "tui/explain_view.h"
 #include "tui/json.h"
 #include "tui/out.h"
 #include "tui/readall.h"
@@ -37,40 +38,22 @@ static void explain_usage(FILE *f)
 		"Exit status: 0 explained, 1 nothing recognisable in the input, 2 usage or I/O error.\n");
 }
 
-static const char *explain_permanence(const struct explanation *e)
+static void explain_text_field(void *user, const char *label, const char *text, enum explain_style st)
 {
-	if (e->reason == REASON_NONE)
-		return "success or intermediate reply";
-	if (e->permanent)
-		return e->retry_may_help ? "permanent; retry only after fixing the cause"
-					 : "permanent; retrying will not help";
-	return "temporary; the sender should retry later";
+	(void)st;
+	out_field(user, label, text, EXPLAIN_WIDTH);
 }
+
+static const struct explain_sink explain_text_sink = {explain_text_field, NULL};
 
 static void explain_print_text(const struct explanation *e, const char *text)
 {
 	char head[64];
-	snprintf(head, sizeof head, "%d", e->reply_code);
-	printf("%s%s%s", e->reply_code ? head : "", e->reply_code && e->status[0] ? " " : "",
-	       e->status);
-	if (e->layer == LAYER_PROVIDER)
-		printf("  [answered by: %s rule]\n", e->provider ? e->provider : "provider");
-	else
-		printf("  [answered by: %s]\n", explain_layer_name(e->layer));
-	if (text && *text)
-		out_field(stdout, "Reply:", text, EXPLAIN_WIDTH);
-	out_field(stdout, "Meaning:", e->meaning, EXPLAIN_WIDTH);
-	char reason[160];
-	snprintf(reason, sizeof reason, "%s (%s)", reason_name(e->reason), explain_permanence(e));
-	if (e->reason != REASON_NONE)
-		out_field(stdout, "Reason:", reason, EXPLAIN_WIDTH);
-	out_field(stdout, "Likely cause:", e->cause, EXPLAIN_WIDTH);
-	out_field(stdout, "What to do:", e->fix, EXPLAIN_WIDTH);
-	if (e->layer != LAYER_BASIC)
-		out_field(stdout, "Basic code:", e->code_meaning, EXPLAIN_WIDTH);
-	if (e->layer != LAYER_ENHANCED)
-		out_field(stdout, "Status:", e->status_title, EXPLAIN_WIDTH);
-	out_field(stdout, "Source:", e->source, EXPLAIN_WIDTH);
+	explain_view_codes(e->reply_code, e->status, head, sizeof head);
+	printf("%s  %s\n", head, reason_name(e->reason));
+	struct explain_sink sink = explain_text_sink;
+	sink.user = stdout;
+	explain_view_reply(e, text, &sink);
 }
 
 /* The fields shared by a reply object and a bounce recipient. */
@@ -126,15 +109,6 @@ static int explain_reply_input(const struct explain_opts *o, const uint8_t *p, s
 	return 0;
 }
 
-static void explain_rcpt_explanation(const struct bounce_rcpt *r, struct explanation *e)
-{
-	const char *d = r->diagnostic ? r->diagnostic : "";
-	explain_reply(r->reply_code, r->status, (const uint8_t *)d, strlen(d), r->stage, e);
-	/* The bounce parser saw the whole message: its reason and permanence win. */
-	e->reason = r->reason;
-	e->permanent = r->permanent;
-}
-
 static void explain_bounce_json(const struct explain_opts *o, const struct bounce *b)
 {
 	struct json j;
@@ -151,7 +125,7 @@ static void explain_bounce_json(const struct explain_opts *o, const struct bounc
 	for (size_t i = 0; i < b->nrcpt; i++) {
 		const struct bounce_rcpt *r = &b->rcpt[i];
 		struct explanation e;
-		explain_rcpt_explanation(r, &e);
+		explain_view_rcpt_explain(r, &e);
 		json_obj_begin(&j);
 		json_kv_str(&j, "address", r->address);
 		json_kv_str(&j, "status", r->status);
@@ -174,35 +148,16 @@ static void explain_bounce_text(const struct bounce *b)
 	out_field(stdout, "Subject:", b->subject, EXPLAIN_WIDTH);
 	out_field(stdout, "Reported by:", b->reporting_mta, EXPLAIN_WIDTH);
 	out_field(stdout, "Feedback:", b->feedback_type, EXPLAIN_WIDTH);
+	struct explain_sink sink = explain_text_sink;
+	sink.user = stdout;
 	for (size_t i = 0; i < b->nrcpt; i++) {
 		const struct bounce_rcpt *r = &b->rcpt[i];
 		struct explanation e;
-		explain_rcpt_explanation(r, &e);
+		explain_view_rcpt_explain(r, &e);
 		printf("\nRecipient %zu: ", i + 1);
 		out_safe_str(stdout, r->address[0] ? r->address : "(unknown)");
 		putchar('\n');
-		out_field(stdout, "Action:", r->action, EXPLAIN_WIDTH);
-		char codes[64];
-		if (r->reply_code)
-			snprintf(codes, sizeof codes, "%d%s%s", r->reply_code, r->status[0] ? " " : "", r->status);
-		else
-			snprintf(codes, sizeof codes, "%s", r->status);
-		out_field(stdout, "Code:", codes, EXPLAIN_WIDTH);
-		out_field(stdout, "Remote MTA:", r->remote_mta, EXPLAIN_WIDTH);
-		if (r->stage != STAGE_UNKNOWN)
-			out_field(stdout, "Failed at:", smtp_stage_name(r->stage), EXPLAIN_WIDTH);
-		out_field(stdout, "Diagnostic:", r->diagnostic, EXPLAIN_WIDTH);
-		char reason[160];
-		snprintf(reason, sizeof reason, "%s (%s)", reason_name(e.reason), explain_permanence(&e));
-		out_field(stdout, "Reason:", reason, EXPLAIN_WIDTH);
-		out_field(stdout, "Meaning:", e.meaning, EXPLAIN_WIDTH);
-		out_field(stdout, "Likely cause:", e.cause, EXPLAIN_WIDTH);
-		out_field(stdout, "What to do:", e.fix, EXPLAIN_WIDTH);
-		char layer[96];
-		snprintf(layer, sizeof layer, "%s%s%s", explain_layer_name(e.layer),
-			 e.layer == LAYER_PROVIDER ? " rule: " : "",
-			 e.layer == LAYER_PROVIDER && e.provider ? e.provider : "");
-		out_field(stdout, "Answered by:", layer, EXPLAIN_WIDTH);
+		explain_view_rcpt(r, &e, &sink);
 	}
 }
 

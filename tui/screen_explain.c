@@ -2,6 +2,7 @@
  * reply (RFC 5321 4.2, RFC 3463 enhanced codes) or @FILE for a bounce (RFC
  * 3464 DSN or an MTA's own format), and read the layered explanation. */
 #include "tui/screen_explain.h"
+#include "tui/explain_view.h"
 #include "tui/readall.h"
 #include "tui/ui.h"
 #include "tui/ui_edit.h"
@@ -40,64 +41,23 @@ struct explain_state {
 
 /* ---- the model: an explanation as a document ---- */
 
-static const char *explain_permanence(const struct explanation *e)
+static enum crt_color explain_crt(enum explain_style st)
 {
-	if (e->reason == REASON_NONE)
-		return "success or intermediate reply";
-	if (e->permanent)
-		return e->retry_may_help ? "permanent; retry only after fixing the cause"
-					 : "permanent; retrying will not help";
-	return "temporary; the sender should retry later";
+	static const enum crt_color map[] = {
+		[EXPLAIN_NORMAL] = CRT_NORMAL, [EXPLAIN_INPUT] = CRT_INPUT, [EXPLAIN_DIM] = CRT_DIM,
+		[EXPLAIN_GOOD] = CRT_GOOD,     [EXPLAIN_WARN] = CRT_WARN,   [EXPLAIN_BAD] = CRT_BAD,
+	};
+	return map[st];
 }
 
 static enum crt_color explain_color(const struct explanation *e)
 {
-	if (e->reason == REASON_NONE)
-		return CRT_GOOD;
-	return e->permanent ? CRT_BAD : CRT_WARN;
+	return explain_crt(explain_view_style(e));
 }
 
-static void explain_layer_text(const struct explanation *e, char *out, size_t size)
+static void explain_doc_field(void *user, const char *label, const char *text, enum explain_style st)
 {
-	switch (e->layer) {
-	case LAYER_PROVIDER:
-		snprintf(out, size, "provider (a %s rule)", e->provider ? e->provider : "provider");
-		break;
-	case LAYER_ENHANCED:
-		snprintf(out, size, "enhanced (the enhanced status code registry)");
-		break;
-	case LAYER_BASIC:
-		snprintf(out, size, "basic (the reply code alone)");
-		break;
-	default:
-		snprintf(out, size, "%s (nothing is known about this code)", explain_layer_name(e->layer));
-		break;
-	}
-}
-
-static void explain_reason_field(struct ui_doc *d, const struct explanation *e)
-{
-	char reason[192];
-	snprintf(reason, sizeof reason, "%s (%s)", reason_name(e->reason), explain_permanence(e));
-	ui_doc_field_str(d, "Reason:", reason, explain_color(e));
-}
-
-static void explain_doc_reply_fields(struct ui_doc *d, const struct explanation *e, const char *text)
-{
-	char layer[128];
-	explain_layer_text(e, layer, sizeof layer);
-	ui_doc_field_str(d, "Answered by:", layer, CRT_NORMAL);
-	ui_doc_field_str(d, "Reply:", text, CRT_INPUT);
-	ui_doc_field_str(d, "Meaning:", e->meaning, CRT_NORMAL);
-	if (e->reason != REASON_NONE)
-		explain_reason_field(d, e);
-	ui_doc_field_str(d, "Likely cause:", e->cause, CRT_NORMAL);
-	ui_doc_field_str(d, "What to do:", e->fix, CRT_NORMAL);
-	if (e->layer != LAYER_BASIC)
-		ui_doc_field_str(d, "Basic code:", e->code_meaning, CRT_NORMAL);
-	if (e->layer != LAYER_ENHANCED)
-		ui_doc_field_str(d, "Status:", e->status_title, CRT_NORMAL);
-	ui_doc_field_str(d, "Source:", e->source, CRT_DIM);
+	ui_doc_field_str(user, label, text, explain_crt(st));
 }
 
 /* True when p holds bytes a terminal would act on (escape sequences, other
@@ -131,39 +91,27 @@ static int explain_doc_reply(struct ui_doc *d, const uint8_t *p, size_t len, cha
 	struct explanation e;
 	explain_reply(code, status, (const uint8_t *)text, strlen(text), STAGE_UNKNOWN, &e);
 	char head[96];
-	if (e.reply_code)
-		snprintf(head, sizeof head, "%d%s%s", e.reply_code, e.status[0] ? " " : "", e.status);
-	else
-		snprintf(head, sizeof head, "%s", e.status);
+	explain_view_codes(e.reply_code, e.status, head, sizeof head);
 	size_t hl = strlen(head);
 	snprintf(head + hl, sizeof head - hl, "  %s", reason_name(e.reason));
 	ui_doc_text_str(d, 1, head, explain_color(&e));
 	ui_doc_blank(d);
 	if (explain_has_controls(p, len)) {
-		/* show exactly what came in, escapes visible: the reply text
-		 * below has the control bytes blanked out */
+		/* show exactly what came in, escapes visible, and say so */
 		ui_doc_field(d, "Raw input:", p, len, CRT_WARN);
 		snprintf(err, errsize, "The input holds control bytes or escape sequences; "
 				       "they are shown escaped, never sent to the terminal.");
 	}
-	explain_doc_reply_fields(d, &e, text);
+	const struct explain_sink sink = {explain_doc_field, d};
+	explain_view_reply(&e, text, &sink);
 	free(text);
 	return 0;
-}
-
-static void explain_rcpt(const struct bounce_rcpt *r, struct explanation *e)
-{
-	const char *diag = r->diagnostic ? r->diagnostic : "";
-	explain_reply(r->reply_code, r->status, (const uint8_t *)diag, strlen(diag), r->stage, e);
-	/* the bounce parser saw the whole message: its verdict wins */
-	e->reason = r->reason;
-	e->permanent = r->permanent;
 }
 
 static void explain_doc_rcpt(struct ui_doc *d, size_t i, const struct bounce_rcpt *r)
 {
 	struct explanation e;
-	explain_rcpt(r, &e);
+	explain_view_rcpt_explain(r, &e);
 	struct buf h;
 	buf_init(&h, 64 + SMTP_PATH_MAX);
 	buf_printf(&h, "Recipient %zu: ", i + 1);
@@ -171,25 +119,8 @@ static void explain_doc_rcpt(struct ui_doc *d, size_t i, const struct bounce_rcp
 	ui_doc_blank(d);
 	ui_doc_text(d, 1, h.data, h.len, explain_color(&e)); /* made printable there */
 	buf_free(&h);
-	ui_doc_field_str(d, "Action:", r->action, CRT_NORMAL);
-	char codes[64];
-	if (r->reply_code)
-		snprintf(codes, sizeof codes, "%d%s%s", r->reply_code, r->status[0] ? " " : "", r->status);
-	else
-		snprintf(codes, sizeof codes, "%s", r->status);
-	ui_doc_field_str(d, "Code:", codes, CRT_NORMAL);
-	ui_doc_field_str(d, "Remote MTA:", r->remote_mta, CRT_NORMAL);
-	if (r->stage != STAGE_UNKNOWN)
-		ui_doc_field_str(d, "Failed at:", smtp_stage_name(r->stage), CRT_NORMAL);
-	ui_doc_field_str(d, "Diagnostic:", r->diagnostic, CRT_INPUT);
-	explain_reason_field(d, &e);
-	ui_doc_field_str(d, "Meaning:", e.meaning, CRT_NORMAL);
-	ui_doc_field_str(d, "Likely cause:", e.cause, CRT_NORMAL);
-	ui_doc_field_str(d, "What to do:", e.fix, CRT_NORMAL);
-	char layer[128];
-	explain_layer_text(&e, layer, sizeof layer);
-	ui_doc_field_str(d, "Answered by:", layer, CRT_NORMAL);
-	ui_doc_field_str(d, "Source:", e.source, CRT_DIM);
+	const struct explain_sink sink = {explain_doc_field, d};
+	explain_view_rcpt(r, &e, &sink);
 }
 
 static int explain_doc_bounce(struct ui_doc *d, const uint8_t *p, size_t len, bool truncated,
