@@ -62,6 +62,7 @@ no_greeting() {
 	! "$PY" "$SRV/netutil.py" wait-banner 127.0.0.1 "$1" 0.5 2>/dev/null
 }
 
+# shellcheck disable=SC2046
 set -- $("$PY" "$SRV/netutil.py" free-port 4)
 P1=$1 P1TLS=$2 P2=$3 PAI=$4
 

@@ -30,6 +30,8 @@ def port_free(host, port):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as s:
+            # Servers set SO_REUSEADDR, so old TIME_WAIT connections do not block them.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
         return True
     except OSError:

@@ -187,6 +187,10 @@ do_start() {
 	if [ -f "$DIR/queue/pid/master.pid" ] && [ -n "$(instance_pids "$CONF")" ]; then
 		die "an instance is already running in $DIR"
 	fi
+	# Postfix's master binds with SO_REUSEPORT, so a second instance on a busy
+	# port would quietly share it: refuse instead.
+	# shellcheck disable=SC2086
+	"$PY" "$NETUTIL" port-free "$PORT" $TLSPORT || die "port $PORT${TLSPORT:+ or $TLSPORT} is in use"
 	PROTOCOLS=ipv4
 	"$PY" "$NETUTIL" has-ipv6 && PROTOCOLS=all
 	mkdir -p "$CONF" "$DIR/queue" "$DIR/data" "$DIR/mail"
