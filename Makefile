@@ -8,6 +8,7 @@
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
+DATADIR  ?= $(PREFIX)/share/smtpscope
 BUILD    ?= build
 PKGS     := ncursesw openssl libcares libpcap
 CC       ?= cc
@@ -23,7 +24,7 @@ ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-              -DSMTPSCOPE_VERSION='"$(VERSION)"' -I. $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS)
+              -DSMTPSCOPE_VERSION='"$(VERSION)"' -DSMTPSCOPE_DATADIR='"$(DATADIR)"' -I. $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS)
 LDLIBS   := $(PKG_LIBS) -lm
 
 LIB_SRC  := $(wildcard decode/*.c) $(wildcard probe/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c))
@@ -84,8 +85,17 @@ fuzz:
 	done
 	@echo "run e.g.: build-fuzz/fuzz_pkt -max_total_time=60 fuzz/corpus/pkt"
 
-bench: all
-	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "no benchmarks yet"; fi
+# bench/run.sh: the capture generator and the bare libpcap read loop are built
+# here; BENCH_SIZE_MB=200 make bench for a quicker run (see bench/run.sh).
+BENCH_BIN := $(BUILD)/bench/gencap $(BUILD)/bench/pcapread
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+$(BUILD)/bench/gencap: bench/gencap_in.c bench/gencap.h
+
+bench: all $(BENCH_BIN)
+	@if [ -x bench/run.sh ]; then SMTPSCOPE="$(abspath $(BIN))" BENCH_TOOLS="$(abspath $(BUILD))/bench" bench/run.sh; \
+	else echo "no benchmarks yet"; fi
 
 lint:
 	scripts/lint.sh
@@ -94,9 +104,13 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/smtpscope
 	install -m 644 smtpscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/smtpscope.1
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 644 samples/sample.pcap $(DESTDIR)$(DATADIR)/sample.pcap
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/smtpscope $(DESTDIR)$(PREFIX)/share/man/man1/smtpscope.1
+	rm -f $(DESTDIR)$(DATADIR)/sample.pcap
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	rm -rf build build-asan smtpscope

@@ -4,6 +4,7 @@
 #include "esc.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* One sub-code: 1 to 3 digits (RFC 3463 2: "1*3digit"), without a leading
  * zero unless it is "0" itself. Returns the digits used, 0 when malformed. */
@@ -61,7 +62,24 @@ void esc_format(const struct esc_code *c, char *buf, size_t size)
 		buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, size, "%d.%d.%d", c->cls, c->subject, c->detail);
+	/* by hand: this runs for every reply of a capture */
+	char tmp[16];
+	size_t n = 0;
+	int parts[3] = {c->cls, c->subject, c->detail};
+	for (int k = 0; k < 3; k++) {
+		int v = parts[k] < 0 ? 0 : parts[k] > 999 ? 999 : parts[k];
+		if (k)
+			tmp[n++] = '.';
+		if (v >= 100)
+			tmp[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			tmp[n++] = (char)('0' + v / 10 % 10);
+		tmp[n++] = (char)('0' + v % 10);
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 }
 
 const struct esc_info *esc_lookup(int subject, int detail)

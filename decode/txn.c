@@ -28,26 +28,35 @@ static void reply_clear(struct txn_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* One allocation of the exact size: reply texts are copied for every command
+ * of every session of a capture, so this sits on the hot path. */
 static void reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
 {
-	struct buf b;
 	reply_clear(dst);
-	buf_init(&b, SMTP_TXN_REPLY_TEXT_MAX);
-	for (size_t i = 0; i < r->nlines; i++) {
+	size_t total = 0;
+	for (size_t i = 0; i < r->nlines; i++)
+		total += r->lines[i].text_len + (i ? 1 : 0);
+	if (total > SMTP_TXN_REPLY_TEXT_MAX)
+		total = SMTP_TXN_REPLY_TEXT_MAX;
+	char *t = xmalloc(total + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < r->nlines && n < total; i++) {
 		const struct smtp_reply_line *l = &r->lines[i];
 		if (i)
-			buf_append_byte(&b, '\n');
-		size_t room = b.max - b.len;
-		buf_append(&b, l->text, l->text_len < room ? l->text_len : room);
-		if (l->has_esc && !dst->esc[0])
-			esc_format(&l->esc, dst->esc, sizeof dst->esc);
+			t[n++] = '\n';
+		size_t take = l->text_len < total - n ? l->text_len : total - n;
+		memcpy(t + n, l->text, take);
+		n += take;
 	}
+	for (size_t i = 0; i < r->nlines && !dst->esc[0]; i++)
+		if (r->lines[i].has_esc)
+			esc_format(&r->lines[i].esc, dst->esc, sizeof dst->esc);
+	t[n] = '\0';
 	dst->code = r->code;
 	dst->nlines = r->nlines;
-	dst->text = xmemdup0(b.data ? b.data : (const uint8_t *)"", b.len);
-	dst->text_len = b.len;
+	dst->text = t;
+	dst->text_len = n;
 	dst->ts = ts;
-	buf_free(&b);
 }
 
 static enum txn_status status_of(int code)

@@ -85,6 +85,8 @@ void ps_txn_reset(struct practice_session *s);
 void ps_content_begin(struct practice_session *s, bool bdat);
 /* The message is complete (DATA end marker or BDAT LAST): reply and reset. */
 void ps_message_end(struct practice_session *s, bool bdat);
+/* A BDAT chunk was read whole (or was empty): its reply. */
+void ps_chunk_end(struct practice_session *s);
 /* Copy at most max bytes of s as printable ASCII ('?' for others) into dst. */
 void ps_echo(char *dst, size_t size, const char *s, size_t max);
 

@@ -87,7 +87,8 @@ void ps_reply_raw(struct practice_session *s, int code, const struct buf *r)
 
 void ps_reply(struct practice_session *s, int code, const char *esc, const char *fmt, ...)
 {
-	char text[SMTP_LINE_RFC_MAX];
+	/* RFC 5321 4.5.3.1.5: a reply line is at most 512 octets with its CRLF */
+	char text[SMTP_LINE_RFC_MAX - 16];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
@@ -315,7 +316,7 @@ static size_t ps_data_bytes(struct practice_session *s, const uint8_t *p, size_t
 }
 
 /* The end of a BDAT chunk: its reply. */
-static void ps_chunk_end(struct practice_session *s)
+void ps_chunk_end(struct practice_session *s)
 {
 	s->mode = PS_CMD;
 	if (s->chunk_discard) {
@@ -507,12 +508,13 @@ void practice_session_tls_started(struct practice_session *s)
 	s->status = PRACTICE_GO;
 }
 
-void practice_session_timeout(struct practice_session *s, unsigned seconds, struct buf *out)
+void practice_session_timeout(struct practice_session *s, unsigned ms, struct buf *out)
 {
 	s->out = out;
+	bool whole = ms % 1000u == 0;
 	ps_reply(s, 421, "4.4.2",
-		 "%s Idle timeout: no command for %u seconds (RFC 5321 4.5.3.2); closing the "
-		 "connection", s->cfg.hostname, seconds);
+		 "%s Idle timeout: no command for %u %s (RFC 5321 4.5.3.2); closing the "
+		 "connection", s->cfg.hostname, whole ? ms / 1000u : ms, whole ? "seconds" : "ms");
 	ps_close(s, "idle timeout");
 	s->out = NULL;
 }

@@ -68,7 +68,7 @@ enum practice_status practice_session_input(struct practice_session *s, const ch
  * must EHLO again; AUTH and the transaction are forgotten). */
 void practice_session_tls_started(struct practice_session *s);
 /* The idle timeout fired / the server is stopping: queue the 421 and close. */
-void practice_session_timeout(struct practice_session *s, unsigned seconds, struct buf *out);
+void practice_session_timeout(struct practice_session *s, unsigned ms, struct buf *out);
 void practice_session_shutdown(struct practice_session *s, struct buf *out);
 
 enum practice_status practice_session_status(const struct practice_session *s);

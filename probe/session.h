@@ -277,4 +277,20 @@ unsigned session_server_ext(const struct session *s);
 bool session_waiting(const struct session *s, const char **what, uint64_t *elapsed_ms,
 		     uint64_t *timeout_ms);
 
+/* ---- destinations and option values (session_target.c), pure ---- */
+
+struct session_target {
+	char host[256];     /* name or IP literal, without brackets */
+	uint16_t port;      /* 0 when not given */
+	char path[108];     /* unix socket */
+	char domain[256];   /* @domain: connect to its MX */
+	bool is_unix, is_mx;
+};
+
+/* Parse HOST, HOST:PORT, [IPv6]:PORT, [IPv6], a bare IPv6 literal, /path or
+ * unix:PATH (a unix socket), or @domain. False with a reason in err. */
+bool session_target_parse(const char *t, struct session_target *out, char *err, size_t errsize);
+/* "1.2", "TLSv1.2", "tls1.2" -> TLS1_2_VERSION (1.0 to 1.3); false when unknown. */
+bool session_tls_version_parse(const char *s, int *out);
+
 #endif

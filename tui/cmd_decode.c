@@ -7,6 +7,7 @@
 #include "probe/livecap.h"
 #include "probe/loop.h"
 #include "tui/timeline.h"
+#include "tui/tui_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,6 +180,9 @@ int cmd_decode(int argc, char **argv)
 	int rc = decode_parse_args(&r, argc, argv);
 	if (rc >= 0)
 		return rc;
+	/* on a terminal, with no output format asked for: the Capture screen */
+	if (r.format == DECODE_TEXT && !r.extract_dir && r.path && strcmp(r.path, "-") != 0 && tui_available())
+		return tui_run_capture(r.path, r.filter, r.tl.show_secrets);
 	if (r.extract_dir && (rc = decode_prepare_extract(r.extract_dir)) >= 0)
 		return rc;
 	char err[512];

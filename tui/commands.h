@@ -11,8 +11,11 @@ struct command {
 };
 
 int cmd_explain(int argc, char **argv);
+int cmd_practice(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 
 /* The table, terminated by a NULL name. */
 extern const struct command commands[];

@@ -8,10 +8,16 @@
 const struct command commands[] = {
 	{"explain", "explain a reply code, a pasted reply, or a bounce message",
 	 "explain [--json] CODE|REPLY|FILE|-", cmd_explain},
+	{"practice", "run the built-in practice SMTP server on loopback",
+	 "practice [--port N] [--tls-port N] [--json]", cmd_practice},
 	{"decode", "show every SMTP session of a pcap/pcapng capture as a timeline",
 	 "decode [--json|--summary] [-f FILTER] [--extract DIR] FILE|-", cmd_decode},
 	{"capture", "capture SMTP live from a network interface, shown as decode shows a file",
 	 "capture -i IFACE [-f FILTER] [--json|--summary] [--duration SECS]", cmd_capture},
+	{"connect", "open a live SMTP session: type commands, see each reply explained",
+	 "connect [--starttls|--tls] [OPTIONS] HOST[:PORT]|[IPv6]:PORT|/socket|@domain", cmd_connect},
+	{"send", "send one message like swaks; the exit status names the stage that failed",
+	 "send --server HOST[:PORT] --from A --to B [OPTIONS]", cmd_send},
 	{NULL, NULL, NULL, NULL},
 };
 

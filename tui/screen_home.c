@@ -2,6 +2,7 @@
  * from screen_list, and the recent targets read from the state directory
  * (XDG Base Directory: $XDG_STATE_HOME). No RFC. */
 #include "tui/screen_home.h"
+#include "tui/screen_capture.h"
 #include "tui/screen_list.h"
 #include "tui/ui.h"
 #include "tui/ui_text.h"
@@ -19,6 +20,10 @@
 #define HOME_RECENT_LINE_MAX 256
 #define HOME_LABEL_COL 7
 #define HOME_SUMMARY_COL 26
+
+static const char home_sample[] =
+	"New here? Press S to open the bundled sample capture: recorded SMTP sessions to explore, "
+	"no mail server needed.";
 
 static const char home_about[] =
 	"A terminal SMTP debugger and mail-flow analyser: talk to mail servers, read "
@@ -124,6 +129,10 @@ static void home_draw(struct pane *p, struct ui *u, struct ui_rect r)
 		crt_put(row++, r.x + 2, r.w - 2, CRT_NORMAL, home_about + sp[i].off, sp[i].len);
 	row++;
 	row = home_draw_items(h, r, row) + 1;
+	n = ui_wrap(home_sample, sizeof home_sample - 1, r.w - 4, sp, 8);
+	for (size_t i = 0; i < n && i < 8 && row < bottom; i++)
+		crt_put(row++, r.x + 2, r.w - 2, CRT_KEY, home_sample + sp[i].off, sp[i].len);
+	row++;
 	if (row < bottom)
 		crt_puts(row++, r.x + 2, r.w - 2, CRT_HEADING, "Recent targets");
 	if (h->nrecent == 0 && row < bottom)
@@ -149,6 +158,21 @@ static int home_key_open(struct pane *p, struct ui *u, const struct ui_key *k)
 		}
 	}
 	return UI_UNHANDLED;
+}
+
+/* S: the Capture screen on the bundled sample. */
+static int home_key_sample(struct pane *p, struct ui *u, const struct ui_key *k)
+{
+	(void)p;
+	(void)k;
+	char path[4096];
+	if (!capture_sample_path(path, sizeof path)) {
+		ui_status(u, CRT_ERROR, "The sample capture (" CAPTURE_SAMPLE_NAME ") was not found; set "
+					"SMTPSCOPE_DATADIR to the directory that holds it.");
+		return UI_REDRAW;
+	}
+	screen_open(u, TUI_SCREEN_CAPTURE, path);
+	return UI_REDRAW;
 }
 
 static int home_key_enter(struct pane *p, struct ui *u, const struct ui_key *k)
@@ -208,7 +232,7 @@ static void home_free(struct pane *p)
 
 /* One binding per screen in screen_list, then the list keys. Filled once
  * from the screen table so that Home, its key bar and its help follow it. */
-static struct keybind home_keys[TUI_SCREEN_LAST + 5];
+static struct keybind home_keys[TUI_SCREEN_LAST + 6];
 static char home_help[TUI_SCREEN_LAST][128];
 
 static void home_keys_init(void)
@@ -224,6 +248,8 @@ static void home_keys_init(void)
 			 s->open ? "" : " (coming later)");
 		home_keys[n++] = (struct keybind){{s->key}, s->bar, home_help[i], home_key_open, 0};
 	}
+	home_keys[n++] = (struct keybind){{'S'}, "Sample", "open the bundled sample capture on the Capture screen",
+					  home_key_sample, 0};
 	home_keys[n++] = (struct keybind){{UI_KEY_UP, 'k'}, NULL, "select the screen above",
 					  home_key_move, 0};
 	home_keys[n++] = (struct keybind){{UI_KEY_DOWN, 'j'}, NULL, "select the screen below",

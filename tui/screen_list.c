@@ -1,6 +1,7 @@
 /* screen_list.c - the UI's screens and how each is opened (see screen_list.h).
  * No RFC. */
 #include "tui/screen_list.h"
+#include "tui/screen_capture.h"
 #include "tui/screen_explain.h"
 #include "tui/screen_home.h"
 #include "tui/ui.h"
@@ -10,7 +11,7 @@ const struct screen_def screen_list[TUI_SCREEN_LAST] = {
 	[TUI_SCREEN_SESSION] = {TUI_SCREEN_SESSION, 's', "Open a session", "Session",
 				"talk SMTP to a mail server, step by step", NULL},
 	[TUI_SCREEN_CAPTURE] = {TUI_SCREEN_CAPTURE, 'c', "Open a capture", "Capture",
-				"SMTP sessions from a pcap file or interface", NULL},
+				"SMTP sessions from a pcap file, sorted and filtered", screen_capture_new},
 	[TUI_SCREEN_EXPLAIN] = {TUI_SCREEN_EXPLAIN, 'e', "Explain a code", "Explain",
 				"a reply code, a pasted reply or a bounce file", screen_explain_new},
 	[TUI_SCREEN_PRACTICE] = {TUI_SCREEN_PRACTICE, 'p', "Practice server", "Practice",

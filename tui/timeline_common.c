@@ -6,17 +6,28 @@
 #include <string.h>
 #include <time.h>
 
+/* The date and time to the second, cached: consecutive timestamps of a
+ * capture mostly fall in the same second, and gmtime+strftime per timestamp
+ * was a visible cost on large captures. */
 void timeline_time(int64_t usec, char *buf, size_t size)
 {
+	static time_t cached_sec = (time_t)-1;
+	static char cached_day[32];
 	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-	if (usec < 0 || !gmtime_r(&t, &tm)) {
+	if (usec < 0) {
 		snprintf(buf, size, "unknown");
 		return;
 	}
-	char day[32];
-	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%06ldZ", day, (long)(usec % 1000000));
+	if (t != cached_sec) {
+		struct tm tm;
+		if (!gmtime_r(&t, &tm)) {
+			snprintf(buf, size, "unknown");
+			return;
+		}
+		strftime(cached_day, sizeof cached_day, "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = t;
+	}
+	snprintf(buf, size, "%s.%06ldZ", cached_day, (long)(usec % 1000000));
 }
 
 enum smtp_stage timeline_stage(enum smtp_cmd_kind k)

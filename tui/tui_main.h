@@ -24,4 +24,10 @@ bool tui_available(void);
  * the terminal could not be set up (a message went to stderr). */
 int tui_run(enum tui_screen start, const char *arg);
 
+/* Run the UI on the Capture screen reading path ("smtpscope decode FILE" on a
+ * terminal), with an optional BPF filter; show_secrets shows AUTH secrets.
+ * A file that cannot be opened is reported on stderr (status 2) before the
+ * terminal is touched. Otherwise as tui_run. */
+int tui_run_capture(const char *path, const char *bpf, bool show_secrets);
+
 #endif

@@ -1,0 +1,107 @@
+/* fuzz_capture.c - libFuzzer target: arbitrary bytes as a sequence of captured
+ * frames through the whole capture path - link/IP/TCP decoding, reassembly
+ * (flow.c), SMTP session detection, the SMTP parser and transaction model,
+ * passive TLS reading (capture.c, smtp_*.c, txn.c, tls_hello.c) - and every
+ * finished session rendered as text, summary and JSON (tui/timeline*.c), as
+ * `smtpscope decode` does (RFC 5321, 3207, 9293).
+ * Build: clang -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_capture.c decode/(all).c
+ *        $(pkg-config --libs openssl) -lm   (the tui files it needs are included below)
+ * Input, as for fuzz_pkt.c: byte 0 picks the link type; then records of
+ *   [1 byte: bit 7 = frame cut by the snapshot length, bits 0-6 = time step in 100 ms]
+ *   [2 bytes big-endian: frame length] [frame bytes].
+ * Seeds: fuzz/corpus/capture/ (tools/pcapmangle.py fuzzseed on tests/captures). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/capture.h"
+#include "decode/flow.h"
+#include "decode/pkt.h"
+#include "tui/timeline.h"
+
+/* The Makefile's fuzz target links decode/ only: bring in the renderers. */
+#ifndef FUZZ_TUI_LINKED
+#include "tui/json.c"
+#include "tui/out.c"
+#include "tui/timeline_common.c"
+#include "tui/timeline_json.c"
+#include "tui/timeline_text.c"
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const int fuzz_links[] = {PKT_DLT_EN10MB, PKT_DLT_LINUX_SLL, PKT_DLT_LINUX_SLL2, PKT_DLT_NULL,
+                                 PKT_DLT_LOOP,   PKT_DLT_RAW,       PKT_DLT_IPV4,       PKT_DLT_IPV6};
+
+#define FUZZ_KEEP_MAX 64
+
+static FILE *fuzz_out;
+static struct capture_session *fuzz_kept[FUZZ_KEEP_MAX];
+static size_t fuzz_nkept;
+static uint64_t fuzz_sink;
+static unsigned fuzz_round;
+
+static void fuzz_body(void *ctx, struct capture_session *s, uint64_t txn, const uint8_t *p, size_t len, bool last)
+{
+	(void)ctx, (void)s, (void)txn, (void)last;
+	for (size_t i = 0; i < len; i++)
+		fuzz_sink += p[i]; /* every body byte handed out must be readable */
+}
+
+static bool fuzz_close(void *ctx, struct capture_session *s)
+{
+	(void)ctx;
+	struct timeline_opts o = {.show_secrets = (fuzz_round & 1) != 0};
+	timeline_text_session(fuzz_out, s, &o);
+	timeline_summary_session(fuzz_out, s);
+	timeline_json_session(fuzz_out, s, &o);
+	/* keep every third session and free it after the run, as the TUI does */
+	if (s->id % 3 == 0 && fuzz_nkept < FUZZ_KEEP_MAX) {
+		fuzz_kept[fuzz_nkept++] = s;
+		return true;
+	}
+	return false;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct capture_callbacks cb = {.body = fuzz_body, .session_close = fuzz_close};
+	if (!fuzz_out) {
+		fuzz_out = fopen("/dev/null", "w");
+		if (!fuzz_out)
+			abort();
+	}
+	if (size < 1)
+		return 0;
+	fuzz_round++;
+	int lt = fuzz_links[data[0] % (sizeof fuzz_links / sizeof fuzz_links[0])];
+	struct capture *c = capture_new(&cb, NULL);
+	struct flow_table *t = capture_flows(c);
+	timeline_summary_header(fuzz_out);
+	int64_t ts = 1700000000LL * 1000000LL;
+	size_t off = 1;
+	while (size - off >= 3) {
+		uint8_t ctl = data[off];
+		size_t len = (size_t)data[off + 1] << 8 | data[off + 2];
+		off += 3;
+		if (len > size - off)
+			len = size - off;
+		ts += (int64_t)(ctl & 0x7f) * 100000;
+		/* a private copy so ASan sees reads past the frame */
+		uint8_t *frame = malloc(len ? len : 1);
+		memcpy(frame, data + off, len);
+		flow_table_packet(t, lt, ts, frame, len, len + ((ctl & 0x80) ? 100 : 0));
+		free(frame);
+		off += len;
+	}
+	capture_finish(c);
+	capture_free(c);
+	for (size_t i = 0; i < fuzz_nkept; i++) {
+		timeline_json_session(fuzz_out, fuzz_kept[i], &(struct timeline_opts){0});
+		capture_session_free(fuzz_kept[i]);
+	}
+	fuzz_nkept = 0;
+	return 0;
+}
