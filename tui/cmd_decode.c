@@ -165,10 +165,11 @@ static void decode_stats(const struct decode_run *r, struct pcap_in *in, struct 
 	const struct flow_stats *fs = flow_table_stats(capture_flows(c));
 	fprintf(stderr,
 		"smtpscope decode: %llu packets (%s), %llu TCP flows, %llu SMTP sessions (%llu with TLS), "
-		"%llu transactions, %llu gaps%s",
+		"%llu transactions, %llu gaps%s%s",
 		(unsigned long long)pcap_in_packets(in), pcap_in_linktype_name(in), (unsigned long long)fs->flows,
 		(unsigned long long)cs->sessions, (unsigned long long)cs->tls_sessions,
 		(unsigned long long)cs->transactions, (unsigned long long)fs->gaps,
+		fs->cut ? " (frames were cut by the capture's snapshot length: their missing bytes are gaps)" : "",
 		r->extract_dir ? "" : "\n");
 	if (r->extract_dir)
 		fprintf(stderr, ", %llu messages extracted\n", (unsigned long long)r->extracted);
@@ -188,7 +189,8 @@ int cmd_decode(int argc, char **argv)
 	char err[512];
 	struct pcap_in *in = pcap_in_open(r.path, r.filter, err, sizeof err);
 	if (!in) {
-		fprintf(stderr, "smtpscope decode: %s\n", err);
+		bool named = !strncmp(err, r.path, strlen(r.path)); /* libpcap may name it already */
+		fprintf(stderr, "smtpscope decode: %s%s%s\n", named ? "" : r.path, named ? "" : ": ", err);
 		return 2;
 	}
 	const struct capture_callbacks cb = {.body = decode_body, .session_close = decode_session_close};
