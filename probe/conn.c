@@ -454,7 +454,15 @@ bool conn_write(struct conn *c, const void *p, size_t n)
 {
 	if (c->dead || c->st == CONN_S_CLOSED)
 		return false;
-	return buf_append(&c->out, p, n);
+	bool was_empty = c->out.len == 0;
+	if (!buf_append(&c->out, p, n))
+		return false;
+	/* Output is written by the before-poll hook; data queued from inside
+	 * that hook (a SENT handler refilling the buffer) must not wait for the
+	 * next unrelated event, so make the coming poll return at once. */
+	if (was_empty && n)
+		loop_wake(c->l);
+	return true;
 }
 
 enum conn_state conn_state(const struct conn *c)
