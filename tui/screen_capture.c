@@ -217,24 +217,6 @@ static void cs_filter_clear(struct capture_screen *cs)
 	cs->pane->mode = CS_MODE_TABLE;
 }
 
-static bool cs_edit_op(struct ui_edit *e, int key)
-{
-	switch (key) {
-	case UI_KEY_LEFT: return ui_edit_left(e);
-	case UI_KEY_RIGHT: return ui_edit_right(e);
-	case UI_KEY_CTRL_LEFT: return ui_edit_word_left(e);
-	case UI_KEY_CTRL_RIGHT: return ui_edit_word_right(e);
-	case UI_KEY_HOME: case UI_CTRL('a'): return ui_edit_home(e);
-	case UI_KEY_END: case UI_CTRL('e'): return ui_edit_end(e);
-	case UI_KEY_BACKSPACE: return ui_edit_backspace(e);
-	case UI_KEY_DELETE: case UI_CTRL('d'): return ui_edit_delete(e);
-	case UI_CTRL('u'): return ui_edit_kill_start(e);
-	case UI_CTRL('k'): return ui_edit_kill_end(e);
-	case UI_CTRL('w'): return ui_edit_kill_word(e);
-	default: return false;
-	}
-}
-
 static bool cs_is_edit_key(int key)
 {
 	switch (key) {
@@ -273,7 +255,7 @@ static int cs_key_filter_mode(struct capture_screen *cs, const struct ui_key *k)
 	if (key == UI_KEY_UP || key == UI_KEY_DOWN)
 		changed = key == UI_KEY_UP ? ui_edit_history_prev(&cs->filter) : ui_edit_history_next(&cs->filter);
 	else if (cs_is_edit_key(key))
-		changed = cs_edit_op(&cs->filter, key);
+		changed = ui_edit_apply_key(&cs->filter, key);
 	else if (cs_is_text(key))
 		changed = ui_edit_insert_cp(&cs->filter, (uint32_t)key);
 	else
@@ -296,7 +278,7 @@ static int cs_key_prompt_mode(struct capture_screen *cs, const struct ui_key *k)
 		return UI_REDRAW;
 	}
 	if (cs_is_edit_key(key)) {
-		cs_edit_op(&cs->path, key);
+		ui_edit_apply_key(&cs->path, key);
 		return UI_REDRAW;
 	}
 	if ((key == 'q' || key == '?') && ui_edit_empty(&cs->path) && !k->burst)

@@ -380,24 +380,6 @@ static int explain_key_scroll(struct pane *p, struct ui *u, const struct ui_key 
 	return explain_scroll(p->st, k->key) | UI_HANDLED;
 }
 
-static bool explain_edit_op(struct ui_edit *e, int key)
-{
-	switch (key) {
-	case UI_KEY_LEFT: return ui_edit_left(e);
-	case UI_KEY_RIGHT: return ui_edit_right(e);
-	case UI_KEY_CTRL_LEFT: return ui_edit_word_left(e);
-	case UI_KEY_CTRL_RIGHT: return ui_edit_word_right(e);
-	case UI_KEY_HOME: case UI_CTRL('a'): return ui_edit_home(e);
-	case UI_KEY_END: case UI_CTRL('e'): return ui_edit_end(e);
-	case UI_KEY_BACKSPACE: return ui_edit_backspace(e);
-	case UI_KEY_DELETE: case UI_CTRL('d'): return ui_edit_delete(e);
-	case UI_CTRL('u'): return ui_edit_kill_start(e);
-	case UI_CTRL('k'): return ui_edit_kill_end(e);
-	case UI_CTRL('w'): return ui_edit_kill_word(e);
-	default: return false;
-	}
-}
-
 static int explain_key_edit(struct pane *p, struct ui *u, const struct ui_key *k)
 {
 	(void)u;
@@ -405,7 +387,7 @@ static int explain_key_edit(struct pane *p, struct ui *u, const struct ui_key *k
 	if (p->mode == EXPLAIN_MODE_RESULT && (k->key == UI_KEY_HOME || k->key == UI_KEY_END))
 		return explain_scroll(s, k->key) | UI_HANDLED;
 	explain_focus(p, EXPLAIN_MODE_INPUT);
-	explain_edit_op(&s->edit, k->key);
+	ui_edit_apply_key(&s->edit, k->key);
 	return UI_REDRAW;
 }
 

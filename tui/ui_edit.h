@@ -71,4 +71,10 @@ bool ui_edit_history_next(struct ui_edit *e);
  * column within the view. Updates e->hscroll. */
 void ui_edit_view(struct ui_edit *e, int width, struct buf *out, int *cursor_col);
 
+/* Apply one editing key (keymap.h codes: arrows, Ctrl-arrows, Home/End,
+ * Ctrl-A/E, Backspace, Delete, Ctrl-D/U/K/W) to e; false when the key is not
+ * an editing key or changed nothing. Shared by every input line of the UI.
+ * (tui/ui_edit_keys.c) */
+bool ui_edit_apply_key(struct ui_edit *e, int key);
+
 #endif
