@@ -89,7 +89,9 @@ check_rejected() {
 	check_eq "one refused recipient of two: still accepted, exit 0" 0 "$rc"
 	check_eq "JSON lists the refused recipient" "nobody@example.test 550 5.1.1" \
 		"$(json_get '" ".join(str(x) for x in (d["result"]["rejected_recipients"][0]["address"], d["result"]["rejected_recipients"][0]["code"], d["result"]["rejected_recipients"][0]["status"]))')"
-	check_contains "JSON gives the refusal reason" "Recipient address rejected" \
+	check_contains "JSON gives the refusal text" "Recipient address rejected" \
+		"$(json_get 'd["result"]["rejected_recipients"][0]["text"]')"
+	check_eq "JSON gives the refusal reason class" userunknown \
 		"$(json_get 'd["result"]["rejected_recipients"][0]["reason"]')"
 	check_eq "JSON result: accepted with a queue id" "True True" \
 		"$(json_get 'd["result"]["accepted"], bool(d["result"]["queue_id"])')"

@@ -344,8 +344,8 @@ static void trj_result(struct json *j, const struct session_result *r, int exit_
 		json_kv_str(j, "address", r->rejected[i].addr);
 		json_kv_int(j, "code", r->rejected[i].code);
 		json_kv_str(j, "status", r->rejected[i].status[0] ? r->rejected[i].status : NULL);
-		json_kv_str(j, "reason", r->rejected[i].text);
-		json_kv_str(j, "reason_class", reason_name(r->rejected[i].reason));
+		json_kv_str(j, "text", r->rejected[i].text);
+		json_kv_str(j, "reason", reason_name(r->rejected[i].reason));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
