@@ -501,4 +501,9 @@ check_counts() {
 
 report | tee "$W/report"
 cp "$W/report" "$DATA/last-run.txt" 2>/dev/null
+
+# Then the live-session benchmark (send against swaks) and the terminal UI
+# benchmark, each with its own report (BENCH_SKIP_SEND=1, BENCH_SKIP_TUI=1).
+SMTPSCOPE="$SMTPSCOPE" BENCH_DATA="$DATA" sh bench/run_send.sh
+SMTPSCOPE="$SMTPSCOPE" BENCH_TOOLS="$BENCH_TOOLS" BENCH_DATA="$DATA" BENCH_CAPTURE="$MAIN" sh bench/run_tui.sh
 exit 0
