@@ -105,7 +105,7 @@ expect "Home lists Mail DNS" "Mail DNS"
 expect "key bar shows the screen keys" "e Explain"
 expect "key bar shows quit" "q Quit"
 expect "recent targets area is there" "Recent targets"
-tui_keys "$S" s
+tui_keys "$S" d
 expect "an unbuilt screen says so on the status line" "coming in a later version"
 tui_keys "$S" '?'
 expect "? shows the key map of Home" "Keys on the Home screen"
@@ -208,7 +208,7 @@ tui_keys "$S" Escape
 expect "Esc goes back to Home" "Recent targets"
 tui_keys "$S" Down
 tui_keys "$S" Enter
-expect "Down and Enter open the next screen on Home" "Practice server: coming in a later version"
+expect "Down and Enter open the next screen on Home" "Practice server: running"; tui_keys "$S" q
 r=$(row_of "Explain a code")
 if [ -n "$r" ]; then
 	mouse 0 10 $((r - 1))

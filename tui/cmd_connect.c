@@ -7,6 +7,7 @@
 #include "probe/helpers.h"
 #include "probe/session.h"
 #include "tui/transcript.h"
+#include "tui/tui_main.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,8 @@ static int connect_parse(struct transcript_cli *c, int argc, char **argv)
 
 int cmd_connect(int argc, char **argv)
 {
+	if (tui_wants_connect(argc, argv)) /* on a terminal: the Session screen */
+		return tui_run_connect(argc, argv);
 	struct transcript_cli c;
 	transcript_cli_init(&c);
 	int rc = connect_parse(&c, argc, argv);

@@ -7,6 +7,7 @@
 #include "probe/practice.h"
 #include "tui/json.h"
 #include "tui/out.h"
+#include "tui/tui_main.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -408,6 +409,8 @@ static int practice_parse(int argc, char **argv, struct practice_opts *o, struct
 
 int cmd_practice(int argc, char **argv)
 {
+	if (tui_wants_practice(argc, argv)) /* on a terminal: the Practice screen */
+		return tui_run_practice(argc, argv);
 	struct practice_opts o;
 	struct practice_cli cli = {0};
 	const char *bind[PRACTICE_BIND_MAX];

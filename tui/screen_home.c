@@ -25,6 +25,10 @@ static const char home_sample[] =
 	"New here? Press S to open the bundled sample capture: recorded SMTP sessions to explore, "
 	"no mail server needed.";
 
+static const char home_practice[] =
+	"Try it at once: s, then Enter, opens a session to the built-in practice server; "
+	"p shows that server and what it receives.";
+
 static const char home_about[] =
 	"A terminal SMTP debugger and mail-flow analyser: talk to mail servers, read "
 	"captures, explain replies and bounces, and check a domain's mail DNS.";
@@ -34,6 +38,7 @@ struct home_state {
 	char *recent[HOME_RECENT_MAX];        /* printable */
 	size_t nrecent;
 	int item_y[TUI_SCREEN_LAST];          /* screen row of each item, -1 hidden */
+	struct timespec recent_mtime;         /* of the file when it was read */
 };
 
 bool home_recent_path(char *out, size_t size)
@@ -73,6 +78,7 @@ static void home_load_recent(struct home_state *h)
 	struct stat st;
 	if (!home_recent_path(path, sizeof path) || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return;
+	h->recent_mtime = st.st_mtim;
 	struct buf in;
 	buf_init(&in, HOME_RECENT_FILE_MAX);
 	bool truncated = false;
@@ -86,6 +92,20 @@ static void home_load_recent(struct home_state *h)
 		}
 	}
 	buf_free(&in);
+}
+
+/* The Session screen adds targets to the file: read it again when it changed. */
+static void home_reload_recent(struct home_state *h)
+{
+	char path[4096];
+	struct stat st;
+	if (!home_recent_path(path, sizeof path) || stat(path, &st) != 0 ||
+	    (st.st_mtim.tv_sec == h->recent_mtime.tv_sec && st.st_mtim.tv_nsec == h->recent_mtime.tv_nsec))
+		return;
+	for (size_t i = 0; i < h->nrecent; i++)
+		free(h->recent[i]);
+	h->nrecent = 0;
+	home_load_recent(h);
 }
 
 static int home_draw_items(struct home_state *h, struct ui_rect r, int row)
@@ -120,6 +140,7 @@ static void home_draw(struct pane *p, struct ui *u, struct ui_rect r)
 	(void)u;
 	struct home_state *h = p->st;
 	int row = r.y + 1, bottom = r.y + r.h;
+	home_reload_recent(h);
 	char title[64];
 	snprintf(title, sizeof title, "smtpscope %s", SMTPSCOPE_VERSION);
 	crt_puts(row++, r.x + 2, r.w - 2, CRT_HEADING, title);
@@ -129,6 +150,9 @@ static void home_draw(struct pane *p, struct ui *u, struct ui_rect r)
 		crt_put(row++, r.x + 2, r.w - 2, CRT_NORMAL, home_about + sp[i].off, sp[i].len);
 	row++;
 	row = home_draw_items(h, r, row) + 1;
+	n = ui_wrap(home_practice, sizeof home_practice - 1, r.w - 4, sp, 8);
+	for (size_t i = 0; i < n && i < 8 && row < bottom; i++)
+		crt_put(row++, r.x + 2, r.w - 2, CRT_KEY, home_practice + sp[i].off, sp[i].len);
 	n = ui_wrap(home_sample, sizeof home_sample - 1, r.w - 4, sp, 8);
 	for (size_t i = 0; i < n && i < 8 && row < bottom; i++)
 		crt_put(row++, r.x + 2, r.w - 2, CRT_KEY, home_sample + sp[i].off, sp[i].len);

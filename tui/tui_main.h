@@ -30,4 +30,22 @@ int tui_run(enum tui_screen start, const char *arg);
  * terminal is touched. Otherwise as tui_run. */
 int tui_run_capture(const char *path, const char *bpf, bool show_secrets);
 
+/* True when `smtpscope connect` / `smtpscope practice` with this argv
+ * (argv[0] is the command's name) should open the UI: standard input and
+ * output are terminals and no option of line mode (--json, --transcript,
+ * --transcript-json, --script, --help) was given. */
+bool tui_wants_connect(int argc, char **argv);
+bool tui_wants_practice(int argc, char **argv);
+
+/* The UI on the Session screen with connect's options and destination from
+ * argv (no destination: the built-in practice server). A bad argument is
+ * reported on stderr (status 2) before the terminal is touched. */
+int tui_run_connect(int argc, char **argv);
+
+/* The UI on the Practice screen, the server started with practice's options
+ * from argv (port 2525 unless --port says otherwise). A port in use or a bad
+ * option is reported on stderr (status 1 or 2) before the terminal is
+ * touched. */
+int tui_run_practice(int argc, char **argv);
+
 #endif
