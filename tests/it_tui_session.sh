@@ -47,7 +47,7 @@ done
 unset NO_COLOR
 # recent targets and saved files stay in the test's own directories
 export XDG_STATE_HOME="$TMPD/state"
-mkdir -p "$TMPD/work"
+mkdir -p "$TMPD/cwd"
 
 expect() { # expect DESC TEXT [SECONDS]
 	if tui_wait "$S" "$2" "${3:-5}"; then
@@ -173,15 +173,15 @@ session_basic() {
 	expect "history keeps :auth without the secret" "closed> :auth plain demo"
 	expect_not "history never holds the secret" "demo practice"
 	tui_keys "$S" C-u
-	line ":save $TMPD/work/t1"
+	line ":save $TMPD/cwd/t1"
 	expect ":save reports the files" "Saved"
-	check ":save wrote the text transcript" grep -q "C: RCPT TO:<unknown@localhost>" "$TMPD/work/t1"
-	check "EHLO was sent exactly as typed" grep -q "C: EHLO client.test$" "$TMPD/work/t1"
-	check "the text transcript explains the refusal" grep -q "userunknown" "$TMPD/work/t1"
-	check "the saved transcript keeps the secret masked" sh -c "! grep -q 'AGRlbW8AcHJhY3RpY2U' '$TMPD/work/t1'"
+	check ":save wrote the text transcript" grep -q "C: RCPT TO:<unknown@localhost>" "$TMPD/cwd/t1"
+	check "EHLO was sent exactly as typed" grep -q "C: EHLO client.test$" "$TMPD/cwd/t1"
+	check "the text transcript explains the refusal" grep -q "userunknown" "$TMPD/cwd/t1"
+	check "the saved transcript keeps the secret masked" sh -c "! grep -q 'AGRlbW8AcHJhY3RpY2U' '$TMPD/cwd/t1'"
 	check ":save wrote valid JSON with the queue id" "$PY" -c \
 		'import json,sys; d=json.load(open(sys.argv[1])); assert d["result"]["queue_id"] == sys.argv[2], d["result"]' \
-		"$TMPD/work/t1.json" "$qid"
+		"$TMPD/cwd/t1.json" "$qid"
 	tui_keys "$S" Escape
 	expect "Esc on a closed session goes back to Home" "Recent targets"
 	tui_keys "$S" p
@@ -513,7 +513,7 @@ session_nocolor() {
 	stop
 }
 
-cd "$TMPD/work" || exit 1
+cd "$TMPD/cwd" || exit 1
 session_basic
 session_keys
 session_long
