@@ -23,12 +23,14 @@ static void capture_tls_bytes(void *user, enum smtp_dir dir, const uint8_t *p, s
 {
 	struct capture_session *s = user;
 	(void)ts;
-	if (!s->tls)
+	if (!s->tls || s->tls_done)
 		return;
 	tls_watch_feed(s->tls, dir == SMTP_DIR_CLIENT ? TLS_FROM_CLIENT : TLS_FROM_SERVER, p, len);
-	/* Once both hellos (and a clear certificate) are read, the rest is only counted. */
+	/* Once both hellos (and a clear certificate) are read, the rest is only
+	 * counted by the parser (the flow still delivers it, so gaps and byte
+	 * counts do not depend on how the bytes were segmented). */
 	if ((s->tls->rec[0].done && s->tls->rec[1].done) || s->tls->seen.malformed)
-		flow_ignore(s->flow);
+		s->tls_done = true;
 }
 
 static void capture_tls_start(struct capture_session *s)
@@ -41,13 +43,55 @@ static void capture_tls_start(struct capture_session *s)
 	smtp_set_tls_sink(s->parser, capture_tls_bytes, s);
 }
 
+/* The session is SMTP: number it and tell the consumer. */
+static void capture_confirm(struct capture_session *s)
+{
+	s->confirmed = true;
+	s->id = ++s->cap->next_id;
+	s->cap->stats.sessions++;
+	if (s->cap->cb.session_open)
+		s->cap->cb.session_open(s->cap->ctx, s);
+}
+
+/* A greeting-detected session: does the client's command say SMTP? */
+static void capture_check_command(struct capture_session *s, const struct smtp_command *c)
+{
+	switch (c->kind) {
+	case SMTP_CMD_HELO: case SMTP_CMD_EHLO: case SMTP_CMD_LHLO: case SMTP_CMD_MAIL: case SMTP_CMD_RCPT:
+	case SMTP_CMD_DATA: case SMTP_CMD_BDAT: case SMTP_CMD_RSET: case SMTP_CMD_VRFY: case SMTP_CMD_EXPN:
+	case SMTP_CMD_STARTTLS: case SMTP_CMD_ETRN: case SMTP_CMD_XCLIENT:
+		capture_confirm(s);
+		return;
+	case SMTP_CMD_NOOP: case SMTP_CMD_QUIT: case SMTP_CMD_HELP: case SMTP_CMD_AUTH_RESPONSE:
+		return; /* FTP has these too: wait for the next command */
+	case SMTP_CMD_AUTH: /* RFC 4217 FTP says AUTH TLS / AUTH SSL */
+		if (strcmp(c->auth_mech, "TLS") && strcmp(c->auth_mech, "SSL") && strcmp(c->auth_mech, "TLS-C") &&
+		    strcmp(c->auth_mech, "TLS-P"))
+			return;
+		break;
+	default:
+		break;
+	}
+	s->rejected = true;
+}
+
 /* Every parser event goes to the model; a few are also of use here. */
 static void capture_smtp_event(void *user, const struct smtp_event *ev)
 {
 	struct capture_session *s = user;
-	uint64_t idx = s->model->cur ? s->model->cur->index : s->model->txn_count;
+	if (s->rejected)
+		return;
+	if (!s->confirmed && ev->type == SMTP_EV_COMMAND) {
+		capture_check_command(s, ev->cmd);
+		if (s->rejected)
+			return;
+	}
 	txn_session_event(s->model, ev);
 	struct capture *c = s->cap;
+	const struct txn *t = s->model->next ? s->model->next : s->model->cur;
+	uint64_t idx = t ? t->index : s->model->txn_count;
+	if (!s->confirmed)
+		return;
 	if (ev->type == SMTP_EV_TLS_START) {
 		capture_tls_start(s);
 	} else if (ev->type == SMTP_EV_BODY && c->cb.body) {
@@ -84,15 +128,25 @@ static bool capture_detect(struct capture_session *s, enum flow_dir dir, const u
 	else
 		return false;
 	s->implicit_tls = s->server_port == 465 && !greeting;
-	struct smtp_parser_opts opts = {.no_greeting = s->midstream && !greeting && !s->implicit_tls};
+	struct smtp_parser_opts opts = {.no_greeting = s->midstream && !greeting && !s->implicit_tls,
+					.answer_without_code = true};
 	s->midstream = opts.no_greeting;
 	s->model = txn_session_new(TXN_KEEP_ALL, NULL);
 	s->parser = smtp_parser_new(capture_smtp_event, s, &opts);
-	s->id = ++s->cap->next_id;
-	s->cap->stats.sessions++;
-	if (s->cap->cb.session_open)
-		s->cap->cb.session_open(s->cap->ctx, s);
+	if (s->how == CAPTURE_BY_PORT)
+		capture_confirm(s);
 	return true;
+}
+
+/* Not SMTP after all: drop the parser and the model, stop delivery. */
+static void capture_drop(struct capture *c, struct capture_session *s, struct flow *f)
+{
+	smtp_parser_free(s->parser);
+	txn_session_free(s->model);
+	s->parser = NULL;
+	s->model = NULL;
+	c->stats.non_smtp_flows++;
+	flow_ignore(f);
 }
 
 static void capture_data(void *ctx, struct flow *f, enum flow_dir dir, const uint8_t *p, size_t len, int64_t ts)
@@ -115,11 +169,12 @@ static void capture_data(void *ctx, struct flow *f, enum flow_dir dir, const uin
 	s->bytes[d] += len;
 	s->end = ts;
 	smtp_feed(s->parser, d, p, len, ts);
+	if (s->rejected)
+		capture_drop(c, s, f);
 }
 
 static void capture_gap(void *ctx, struct flow *f, enum flow_dir dir, size_t nbytes, int64_t ts)
 {
-	(void)ctx;
 	struct capture_session *s = f->user;
 	if (!s->parser)
 		return;
@@ -127,6 +182,8 @@ static void capture_gap(void *ctx, struct flow *f, enum flow_dir dir, size_t nby
 	s->gap_bytes += nbytes;
 	s->end = ts;
 	smtp_gap(s->parser, dir == FLOW_C2S ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER, nbytes);
+	if (s->rejected)
+		capture_drop(ctx, s, f);
 }
 
 static void capture_conflict(void *ctx, struct flow *f, enum flow_dir dir, size_t nbytes, int64_t ts)
@@ -144,6 +201,11 @@ static void capture_flow_close(void *ctx, struct flow *f, enum flow_close_reason
 	struct capture *c = ctx;
 	struct capture_session *s = f->user;
 	f->user = NULL;
+	if (s->parser && !s->confirmed) { /* a 220 greeting, but never an SMTP command */
+		smtp_parser_free(s->parser);
+		s->parser = NULL;
+		c->stats.non_smtp_flows++;
+	}
 	if (!s->parser) {
 		capture_session_free(s);
 		return;
@@ -154,6 +216,9 @@ static void capture_flow_close(void *ctx, struct flow *f, enum flow_close_reason
 		s->end = f->last_ts;
 	txn_session_set_truncated(s->model, s->truncated);
 	smtp_finish(s->parser, s->end);
+	if (s->tls) /* everything after TLS began, gaps included */
+		for (int d = 0; d < 2; d++)
+			s->tls->seen.bytes[d] = smtp_tls_bytes(s->parser, d == 0 ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER);
 	smtp_parser_free(s->parser);
 	s->parser = NULL;
 	s->flow = NULL;

@@ -4,6 +4,17 @@
  * SMTP parser (smtp.h) and a transaction model (txn.h); TLS after STARTTLS or on
  * port 465 is read passively for its version, cipher, SNI (tls_hello.h).
  *
+ * A "220" greeting on another port is only a candidate (FTP and others open
+ * with 220 too): the session is confirmed when the client's first command is
+ * one only SMTP has (HELO, EHLO, LHLO, MAIL, RCPT, DATA, BDAT, RSET, VRFY,
+ * EXPN, STARTTLS, ETRN, XCLIENT); NOOP, QUIT, HELP and AUTH with a SASL
+ * mechanism wait for the next one; anything else (USER, FEAT, SYST, AUTH TLS,
+ * unknown verbs) means it is not SMTP. An unconfirmed session gets no id and
+ * no session_open/session_close calls.
+ *
+ * TLS byte counts (tls->seen.bytes) are set at close from what the parser
+ * counted after TLS began, capture gaps included, whatever the segmentation.
+ *
  * Each session keeps its transactions and commands (TXN_KEEP_ALL) while its
  * connection is open; when it closes, session_close hands it to the consumer,
  * which keeps it (the TUI) or renders and frees it (the command line), so the
@@ -44,6 +55,9 @@ struct capture_session {
 	struct smtp_parser *parser;
 	struct flow *flow;
 	bool decided;                /* SMTP or not is known */
+	bool confirmed;              /* reported: by port, or the client spoke SMTP */
+	bool rejected;               /* greeting-detected, but the client spoke another protocol */
+	bool tls_done;               /* the TLS watcher has read what it can */
 };
 
 struct capture_callbacks {

@@ -31,6 +31,19 @@ struct flow_table {
 	int64_t last_sweep;
 	bool have_now;
 	uint64_t next_id;
+	struct flow *dq_flows; /* flows with segments waiting (flow_defer) */
+};
+
+/* A segment waiting for bytes of the other direction it acknowledges (flow.h,
+ * Ordering): a copy of its header fields and payload. */
+struct flow_defer {
+	struct flow_defer *next;
+	enum flow_dir dir;
+	int64_t ts;
+	uint64_t mark;      /* packets of the flow when it began to wait */
+	size_t cost;        /* bytes charged to the reassembly pool */
+	struct pkt_tcp tcp; /* payload points into data */
+	uint8_t data[];
 };
 
 /* The data a sink callback needs. */
@@ -287,8 +300,11 @@ static void flow_release_ignored(struct flow_table *t, struct flow *f)
 
 /* ---- open, close, remove ---- */
 
+static void flow_defer_free(struct flow_table *t, struct flow *f);
+
 static void flow_remove(struct flow_table *t, struct flow *f)
 {
+	flow_defer_free(t, f);
 	flow_slot_del(t, f);
 	flow_lru_unlink(t, f);
 	tcp_reasm_free(&f->rs[0], &t->pool);
@@ -297,12 +313,15 @@ static void flow_remove(struct flow_table *t, struct flow *f)
 	free(f);
 }
 
+static void flow_drain(struct flow_table *t, struct flow *f, bool force);
+
 /* Deliver what is left, tell the consumer, and mark f closed (it stays in the
  * table to linger, or the caller removes it). */
 static void flow_close(struct flow_table *t, struct flow *f, enum flow_close_reason why)
 {
 	if (f->flags & FLOW_F_CLOSED)
 		return;
+	flow_drain(t, f, true);
 	for (int d = 0; d < 2; d++) {
 		struct reasm_sink sink;
 		struct flow_sink_ctx c;
@@ -325,9 +344,14 @@ static void flow_close_remove(struct flow_table *t, struct flow *f, enum flow_cl
 	flow_remove(t, f);
 }
 
-/* Close flows idle too long and drop lingering ones past their time. */
+/* Close flows idle too long and drop lingering ones past their time; let
+ * segments that waited long enough go on. */
 static void flow_sweep(struct flow_table *t)
 {
+	for (struct flow *f = t->dq_flows, *n; f; f = n) {
+		n = f->dq_next;
+		flow_drain(t, f, false);
+	}
 	while (t->lru_head) {
 		struct flow *f = t->lru_head;
 		int64_t age = t->now - f->last_ts;
@@ -444,6 +468,134 @@ static void flow_reassemble(struct flow_table *t, struct flow *f, enum flow_dir 
 	tcp_reasm_segment(&f->rs[dir], &t->pool, tcp->seq, tcp->flags, tcp->payload, tcp->len, tcp->missing, &sink);
 }
 
+/* ---- segments waiting for the other direction (flow.h, Ordering) ---- */
+
+static uint64_t flow_npkts(const struct flow *f)
+{
+	return f->pkts[0] + f->pkts[1];
+}
+
+/* The segment acknowledges bytes of the other direction not delivered nor held. */
+static bool flow_ack_ahead(const struct flow *f, enum flow_dir dir, const struct pkt_tcp *tcp)
+{
+	return (tcp->flags & (PKT_TCP_ACK | PKT_TCP_SYN)) == PKT_TCP_ACK && !tcp_reasm_covers(&f->rs[!dir], tcp->ack);
+}
+
+static void flow_dq_unlink(struct flow_table *t, struct flow *f)
+{
+	if (f->dq_prev)
+		f->dq_prev->dq_next = f->dq_next;
+	else if (t->dq_flows == f)
+		t->dq_flows = f->dq_next;
+	if (f->dq_next)
+		f->dq_next->dq_prev = f->dq_prev;
+	f->dq_prev = f->dq_next = NULL;
+}
+
+static bool flow_defer_push(struct flow_table *t, struct flow *f, enum flow_dir dir, const struct pkt_tcp *tcp,
+                            int64_t ts)
+{
+	size_t cost = sizeof(struct flow_defer) + tcp->len;
+	if (f->dq_len >= FLOW_REORDER_MAX || t->pool.bytes + cost > t->pool.max)
+		return false;
+	struct flow_defer *d = xmalloc(cost);
+	d->next = NULL;
+	d->dir = dir;
+	d->ts = ts;
+	d->mark = flow_npkts(f);
+	d->cost = cost;
+	d->tcp = *tcp;
+	if (tcp->len)
+		memcpy(d->data, tcp->payload, tcp->len);
+	d->tcp.payload = d->data;
+	if (f->dq_tail)
+		f->dq_tail->next = d;
+	else
+		f->dq_head = d;
+	f->dq_tail = d;
+	if (f->dq_len++ == 0) {
+		f->dq_prev = NULL;
+		f->dq_next = t->dq_flows;
+		if (t->dq_flows)
+			t->dq_flows->dq_prev = f;
+		t->dq_flows = f;
+	}
+	t->pool.bytes += cost;
+	if (t->pool.bytes > t->pool.peak)
+		t->pool.peak = t->pool.bytes;
+	return true;
+}
+
+/* Take d (after prev, NULL for the head) off f's list. */
+static void flow_defer_unlink(struct flow_table *t, struct flow *f, struct flow_defer *prev, struct flow_defer *d)
+{
+	if (prev)
+		prev->next = d->next;
+	else
+		f->dq_head = d->next;
+	if (f->dq_tail == d)
+		f->dq_tail = prev;
+	t->pool.bytes -= d->cost;
+	if (--f->dq_len == 0)
+		flow_dq_unlink(t, f);
+}
+
+static void flow_defer_free(struct flow_table *t, struct flow *f)
+{
+	while (f->dq_head) {
+		struct flow_defer *d = f->dq_head;
+		flow_defer_unlink(t, f, NULL, d);
+		free(d);
+	}
+}
+
+/* Reassemble one segment of f. */
+static void flow_apply(struct flow_table *t, struct flow *f, enum flow_dir dir, const struct pkt_tcp *tcp,
+                       int64_t ts)
+{
+	if (!(f->flags & FLOW_F_IGNORED))
+		flow_reassemble(t, f, dir, tcp, ts);
+	flow_release_ignored(t, f);
+}
+
+/* Let waiting segments go on, oldest first: those whose bytes of the other
+ * direction came, those that waited long enough, or all (force). Within a
+ * direction the order does not matter: reassembly sorts by sequence number. */
+static void flow_drain(struct flow_table *t, struct flow *f, bool force)
+{
+	for (bool again = true; again && f->dq_head;) {
+		again = false;
+		for (struct flow_defer *prev = NULL, *d = f->dq_head; d; prev = d, d = d->next) {
+			bool expired = flow_npkts(f) - d->mark >= FLOW_REORDER_PKTS || t->now - d->ts > FLOW_REORDER_USEC;
+			if (force || expired || !flow_ack_ahead(f, d->dir, &d->tcp)) {
+				flow_defer_unlink(t, f, prev, d);
+				flow_apply(t, f, d->dir, &d->tcp, d->ts);
+				free(d);
+				again = true;
+				break;
+			}
+		}
+	}
+}
+
+/* A segment arrives: it waits when it acknowledges bytes not seen yet, else
+ * it is reassembled at once. */
+static void flow_take(struct flow_table *t, struct flow *f, enum flow_dir dir, const struct pkt_tcp *tcp,
+                      int64_t ts)
+{
+	bool rst = tcp->flags & PKT_TCP_RST;
+	bool wait = !(f->flags & FLOW_F_IGNORED) && !rst && flow_ack_ahead(f, dir, tcp);
+	if (wait && flow_defer_push(t, f, dir, tcp, ts)) {
+		flow_drain(t, f, false);
+		return;
+	}
+	if (f->dq_len)
+		flow_drain(t, f, rst || wait); /* no room to wait, or the end: what waits goes first */
+	flow_apply(t, f, dir, tcp, ts);
+	if (f->dq_len)
+		flow_drain(t, f, false);
+}
+
 static void flow_process_tcp(struct flow_table *t, const struct pkt_ip *ip, const struct pkt_tcp *tcp, int64_t ts)
 {
 	enum flow_dir dir = FLOW_C2S;
@@ -473,9 +625,7 @@ static void flow_process_tcp(struct flow_table *t, const struct pkt_ip *ip, cons
 	f->bytes[dir] += tcp->len + tcp->missing;
 	flow_lru_touch(t, f);
 	flow_note_flags(f, dir, tcp->flags);
-	if (!(f->flags & FLOW_F_IGNORED))
-		flow_reassemble(t, f, dir, tcp, ts);
-	flow_release_ignored(t, f);
+	flow_take(t, f, dir, tcp, ts);
 	if (tcp->flags & PKT_TCP_RST)
 		flow_close(t, f, FLOW_CLOSE_RST);
 	else if ((f->flags & FLOW_F_IGNORED) ? (f->flags & FLOW_F_FIN_C) && (f->flags & FLOW_F_FIN_S)

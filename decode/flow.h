@@ -24,10 +24,16 @@
  *
  * Ordering. Data is delivered while the packet carrying it is processed, so
  * the two directions' deliveries follow capture order; an ACK from one side
- * first releases (or gaps) the other side's data below it.
+ * first releases (or gaps) the other side's data below it. A segment whose
+ * ACK covers bytes of the other direction not seen yet (the capture swapped
+ * nearby packets) waits for them, at most FLOW_REORDER_PKTS later packets of
+ * its flow or FLOW_REORDER_USEC of capture time (and until its flow closes);
+ * then the missing bytes are a gap. Later segments of the same direction wait
+ * behind it. So a reply is delivered after the command it answers.
  *
- * Memory: bounded by FLOW_TABLE_MAX flows, REASM_OOO_* held bytes and the
- * IPFRAG_* caps; no allocation per in-order packet. */
+ * Memory: bounded by FLOW_TABLE_MAX flows, REASM_OOO_* held bytes (waiting
+ * segments count against REASM_OOO_TOTAL_MAX too, and FLOW_REORDER_MAX per
+ * flow) and the IPFRAG_* caps; no allocation per in-order packet. */
 #ifndef SMTPSCOPE_FLOW_H
 #define SMTPSCOPE_FLOW_H
 #include <stdbool.h>
@@ -87,6 +93,9 @@ struct flow {
 	/* private to flow.c */
 	struct flow *lru_prev, *lru_next;
 	uint64_t hash;
+	struct flow_defer *dq_head, *dq_tail; /* segments waiting for the other direction */
+	uint32_t dq_len;
+	struct flow *dq_prev, *dq_next;       /* flows with waiting segments */
 };
 
 /* Consumer callbacks; any may be NULL. ctx is flow_table_new's ctx. Data

@@ -168,4 +168,14 @@
 /* Queued user input before the reader should pause (session_input_room). */
 #define SESSION_INPUT_QUEUE_MAX (1024u * 1024u)
 
+/* Capture decoder: packets taken in a different order than the peers sent
+ * them (decode/flow.c). A segment acknowledging bytes of the other direction
+ * not seen yet waits for them at most this many later packets of its
+ * connection, or this much capture time, before the bytes are declared a gap
+ * (a capture point between two queues often swaps nearby packets). */
+#define FLOW_REORDER_PKTS 8
+#define FLOW_REORDER_USEC (200LL * 1000LL)
+/* Segments of one connection waiting so at once; past this the oldest goes on. */
+#define FLOW_REORDER_MAX 32
+
 #endif

@@ -302,6 +302,13 @@ typedef void (*smtp_tls_fn)(void *user, enum smtp_dir dir, const uint8_t *p, siz
 
 struct smtp_parser_opts {
 	bool no_greeting; /* the capture starts mid-session: no reply is a greeting */
+	/* A reply without a valid code still answers the command awaiting a reply
+	 * (what a capture decoder wants: the server did answer, if badly): a line
+	 * that opens with an RFC 3463 enhanced code ("4.7.0 ...") is such a reply,
+	 * other lines without a code are held until a line with a code joins them
+	 * or the client's next command shows they stood alone. Without it (false,
+	 * the default) each such line is a reply of its own that answers nothing. */
+	bool answer_without_code;
 };
 
 struct smtp_parser;
@@ -316,7 +323,14 @@ void smtp_feed(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *data, si
  * it looks like the start of a command or reply, else skipped up to the next
  * line start. In DATA content the bytes are counted as missing and the end
  * marker is still looked for; in a BDAT chunk they count toward its length.
- * Emits SMTP_EV_GAP. A command lost whole leaves its reply to the next one. */
+ * Server bytes lost at a reply boundary held the reply to the command awaiting
+ * one: the next reply skips it (its answer_seq is later; the command's reply
+ * was lost), and the first reply after a gap also skips commands it cannot
+ * answer when it names a later one (354 DATA, 221 QUIT, 2.1.5 RCPT...) sent
+ * before it began. A reply cut by a gap ends when the client sends a command
+ * it could only send after the whole reply. A lost 354 (or 220 to STARTTLS)
+ * is inferred from the client's content. Emits SMTP_EV_GAP. A command lost
+ * whole leaves its reply to the next one. */
 void smtp_gap(struct smtp_parser *p, enum smtp_dir dir, uint64_t nbytes);
 /* Both streams ended: flag partial lines and commands left without reply,
  * then emit SMTP_EV_END. Further feeds are ignored. */

@@ -49,6 +49,7 @@ struct smtp_racc_line {
 struct smtp_reply_acc {
 	bool active;
 	uint64_t off;
+	int64_t ts;                    /* when its first line was complete */
 	struct buf text;               /* line texts, each NUL-terminated */
 	struct smtp_racc_line *lines;
 	struct smtp_reply_line *pub;   /* built at dispatch */
@@ -67,6 +68,7 @@ struct smtp_parser {
 	struct smtp_side side[SMTP_DIR_LAST];
 	enum smtp_cmode cmode;
 	bool finished;
+	bool answer_codeless;   /* smtp_parser_opts.answer_without_code */
 	/* TLS */
 	bool tls;
 	bool tls_client_spoke;
@@ -83,6 +85,10 @@ struct smtp_parser {
 	uint64_t next_seq;
 	struct smtp_pending *q; /* ring buffer */
 	size_t qcap, qhead, qlen;
+	/* server bytes lost in capture gaps (smtp_gap) */
+	uint64_t lost_seq;      /* queued commands up to this one lost their replies (0: none) */
+	bool reply_cut;         /* the open reply or partial reply line lost bytes */
+	bool srv_gap;           /* a gap since the last reply: check the next one fits */
 	/* client bytes held while DATA or STARTTLS awaits its reply */
 	struct buf hold;
 	int64_t hold_ts;
@@ -125,12 +131,24 @@ uint64_t smtp_queue_push(struct smtp_parser *p, enum smtp_cmd_kind kind, int64_t
 /* Fill a dispatched reply's answer fields from the queue. */
 void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off);
 void smtp_enter_tls(struct smtp_parser *p, uint64_t off, int64_t ts, bool implicit);
+/* smtp_tls.c: raw bytes of one direction once TLS began (counted, handed to
+ * the sink); the server bytes sent before the client's hello are reported. */
+void smtp_tls_feed(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *d, size_t len, uint64_t off,
+		   int64_t ts);
+void smtp_tls_inject_report(struct smtp_parser *p);
 /* What a reply changes: DATA/BDAT modes, TLS, extensions, AUTH (smtp_parser.c). */
 void smtp_reply_effects(struct smtp_parser *p, const struct smtp_reply *r, uint64_t off, int64_t ts);
 
 /* smtp_reply.c */
 void smtp_reply_line_in(struct smtp_parser *p, const uint8_t *l, size_t len, uint64_t off, int64_t ts);
 void smtp_reply_flush(struct smtp_parser *p, int64_t ts);
+/* The command a reply names beyond doubt (354 DATA, 221 QUIT, 2.1.5 RCPT,
+ * "queued as" the end of data...), SMTP_CMD_LAST when it could answer many;
+ * whether a queued command of kind k is such a one. */
+enum smtp_cmd_kind smtp_reply_names(const struct smtp_reply *r);
+bool smtp_kind_fits(enum smtp_cmd_kind named, enum smtp_cmd_kind k);
+/* Dispatch the open reply now: the client's next command shows it is over. */
+void smtp_reply_close(struct smtp_parser *p, int64_t ts);
 void smtp_reply_acc_free(struct smtp_reply_acc *a);
 
 /* smtp_data.c */

@@ -1,4 +1,4 @@
-/* smtp_parser.c - SMTP stream parser core: line splitting, command/reply queue, DATA/STARTTLS hold, TLS hand-off, gaps (RFC 5321 4.1, 4.5.3, 2920, 3207). */
+/* smtp_parser.c - SMTP stream parser core: line splitting, command/reply queue, DATA/STARTTLS hold, capture gaps (RFC 5321 4.1, 4.2, 4.5.3, 2920, 3207). */
 #include "smtp_internal.h"
 #include "xmalloc.h"
 
@@ -11,6 +11,7 @@ struct smtp_parser *smtp_parser_new(smtp_event_fn fn, void *user, const struct s
 	p->fn = fn;
 	p->user = user;
 	p->greeting_pending = !(opts && opts->no_greeting);
+	p->answer_codeless = opts && opts->answer_without_code;
 	p->next_seq = 1;
 	p->cmode = SMTP_CM_LINES;
 	buf_init(&p->side[SMTP_DIR_CLIENT].line, SMTP_AUTH_LINE_MAX + 1);
@@ -128,19 +129,54 @@ static size_t queue_resync_354(struct smtp_parser *p)
 	return i;
 }
 
+/* Replies lost in a capture gap: drop the commands they answered, then, for
+ * the first reply after a gap, skip commands it cannot answer when a later
+ * one it names waits and was sent before the reply began. Returns the
+ * commands dropped. */
+static size_t queue_resync_gap(struct smtp_parser *p, const struct smtp_reply *r)
+{
+	size_t n = 0;
+	while (p->lost_seq && p->qlen && p->q[p->qhead].seq <= p->lost_seq) {
+		queue_pop(p);
+		n++;
+	}
+	p->lost_seq = 0;
+	if (!p->srv_gap || !p->qlen)
+		return n;
+	enum smtp_cmd_kind named = smtp_reply_names(r);
+	if (named == SMTP_CMD_LAST || smtp_kind_fits(named, p->q[p->qhead].kind))
+		return n;
+	size_t i;
+	for (i = 1; i < p->qlen; i++) {
+		const struct smtp_pending *e = &p->q[(p->qhead + i) % p->qcap];
+		if (e->ts > p->racc.ts)
+			return n; /* sent after the reply began: it cannot be the answer */
+		if (smtp_kind_fits(named, e->kind))
+			break;
+	}
+	if (i == p->qlen)
+		return n;
+	for (size_t k = 0; k < i; k++)
+		queue_pop(p);
+	return n + i;
+}
+
 void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off)
 {
 	r->answer_kind = SMTP_CMD_LAST;
-	if (r->code == 0)
-		return; /* a line without a code answers nothing */
+	if (r->code == 0 && (p->greeting_pending || !p->answer_codeless))
+		return; /* lines without a code answer nothing (before the greeting, never) */
 	if (p->greeting_pending) {
 		p->greeting_pending = false;
 		r->flags |= SMTP_REPLY_GREETING;
 		return;
 	}
+	size_t lost = queue_resync_gap(p, r);
+	if (lost)
+		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_RESYNC, lost, "gap", off);
 	if (p->qlen == 0) {
 		r->flags |= SMTP_REPLY_UNSOLICITED;
-		if (r->code != 421) /* 421 may come at any time (RFC 5321 3.8) */
+		if (r->code != 421 && r->code != 0) /* 421 may come at any time (RFC 5321 3.8) */
 			smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_UNSOLICITED, 0, "", off);
 		return;
 	}
@@ -158,74 +194,6 @@ void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off)
 size_t smtp_pending_count(const struct smtp_parser *p)
 {
 	return p->qlen;
-}
-
-/* ---- TLS ---- */
-
-void smtp_enter_tls(struct smtp_parser *p, uint64_t off, int64_t ts, bool implicit)
-{
-	if (p->tls)
-		return;
-	p->tls = true;
-	p->tls_client_spoke = implicit;
-	p->cmode = SMTP_CM_TLS;
-	for (int d = 0; d < SMTP_DIR_LAST; d++) {
-		buf_reset(&p->side[d].line);
-		p->side[d].line_total = 0;
-	}
-	struct smtp_event ev = {.type = SMTP_EV_TLS_START, .dir = implicit ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER,
-				.ts = ts, .offset = off};
-	ev.tls.implicit = implicit;
-	smtp_emit(p, &ev);
-}
-
-void smtp_start_tls(struct smtp_parser *p, int64_t ts)
-{
-	if (!p->finished)
-		smtp_enter_tls(p, p->side[SMTP_DIR_CLIENT].offset, ts, true);
-}
-
-static void tls_inject_report(struct smtp_parser *p)
-{
-	if (p->tls_inject_bytes)
-		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_STARTTLS_INJECTION_SERVER, p->tls_inject_bytes, "",
-			  p->tls_inject_off);
-	p->tls_inject_bytes = 0;
-}
-
-static void tls_bytes(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *d, size_t len,
-		      uint64_t off, int64_t ts)
-{
-	if (dir == SMTP_DIR_CLIENT) {
-		if (!p->tls_client_spoke)
-			tls_inject_report(p);
-		p->tls_client_spoke = true;
-	} else if (!p->tls_client_spoke) {
-		/* the server cannot speak TLS before the client's hello: dropped, reported once */
-		if (!p->tls_inject_bytes)
-			p->tls_inject_off = off;
-		p->tls_inject_bytes += len;
-		return;
-	}
-	p->tls_bytes[dir] += len;
-	if (p->tls_fn)
-		p->tls_fn(p->tls_user, dir, d, len, ts);
-}
-
-void smtp_set_tls_sink(struct smtp_parser *p, smtp_tls_fn fn, void *user)
-{
-	p->tls_fn = fn;
-	p->tls_user = user;
-}
-
-bool smtp_in_tls(const struct smtp_parser *p)
-{
-	return p->tls;
-}
-
-uint64_t smtp_tls_bytes(const struct smtp_parser *p, enum smtp_dir dir)
-{
-	return dir < SMTP_DIR_LAST ? p->tls_bytes[dir] : 0;
 }
 
 unsigned smtp_server_ext(const struct smtp_parser *p)
@@ -292,10 +260,37 @@ static void command_effects(struct smtp_parser *p, const struct smtp_command *c,
 	}
 }
 
+/* The client sends a command while a server reply is still open: held lines
+ * without a code are a reply of their own; a reply (or reply line) cut by a
+ * capture gap is over when the client had to wait for it (the command it
+ * answers ends a pipelined group, RFC 2920 3.1, or PIPELINING was not
+ * offered). What follows the gap on the server side then starts a new line. */
+static void server_reply_settle(struct smtp_parser *p)
+{
+	struct smtp_side *s = &p->side[SMTP_DIR_SERVER];
+	if (!p->racc.active && !s->line_total)
+		return;
+	bool held = p->racc.active && p->racc.first_code < 0 && !s->line_total;
+	bool cut = p->reply_cut && p->qlen &&
+		   (kind_ends_group(p->q[p->qhead].kind) || !(p->ext & SMTP_EXT_PIPELINING));
+	if (!held && !cut)
+		return;
+	if (s->line_total) {
+		size_t keep = s->line.len < SMTP_LINE_HARD_MAX ? s->line.len : SMTP_LINE_HARD_MAX;
+		uint64_t off = s->line_off;
+		s->line_total = 0;
+		s->resync = true;
+		smtp_reply_line_in(p, s->line.data, keep, off, s->ts);
+		buf_reset(&s->line);
+	}
+	smtp_reply_close(p, s->ts);
+}
+
 static void client_command(struct smtp_parser *p, const uint8_t *l, size_t n, uint64_t off, int64_t ts)
 {
 	struct smtp_command c;
 	uint64_t bits = 0;
+	server_reply_settle(p);
 	ensure_arena(p, n);
 	smtp_command_parse(l, n, &c, p->params, p->arena, p->arena_size, &bits);
 	if (c.kind == SMTP_CMD_AUTH && smtp_auth_command(p, &c, &c.secret_at))
@@ -329,6 +324,7 @@ static void client_auth_response(struct smtp_parser *p, const uint8_t *l, size_t
 				 int64_t ts)
 {
 	struct smtp_command c;
+	server_reply_settle(p);
 	memset(&c, 0, sizeof c);
 	c.kind = SMTP_CMD_AUTH_RESPONSE;
 	c.verb = c.arg = c.auth_mech = "";
@@ -462,6 +458,8 @@ static size_t hold_append(struct smtp_parser *p, const uint8_t *d, size_t len, u
 	return len;
 }
 
+static bool lost_hold_resolve(struct smtp_parser *p, int incoming);
+
 static void client_bytes(struct smtp_parser *p, const uint8_t *d, size_t len, uint64_t off, int64_t ts)
 {
 	size_t i = 0;
@@ -472,6 +470,10 @@ static void client_bytes(struct smtp_parser *p, const uint8_t *d, size_t len, ui
 			n = lines_consume(p, SMTP_DIR_CLIENT, d + i, len - i, off + i, ts);
 			break;
 		case SMTP_CM_HOLD:
+			if (p->lost_seq && lost_hold_resolve(p, d[i])) {
+				n = 0; /* the mode changed: take the bytes again */
+				break;
+			}
 			n = hold_append(p, d + i, len - i, off + i, ts);
 			break;
 		case SMTP_CM_DATA:
@@ -481,7 +483,7 @@ static void client_bytes(struct smtp_parser *p, const uint8_t *d, size_t len, ui
 			n = smtp_bdat_consume(p, d + i, len - i, off + i, ts);
 			break;
 		case SMTP_CM_TLS:
-			tls_bytes(p, SMTP_DIR_CLIENT, d + i, len - i, off + i, ts);
+			smtp_tls_feed(p, SMTP_DIR_CLIENT, d + i, len - i, off + i, ts);
 			break;
 		case SMTP_CM_DONE:
 			return;
@@ -499,6 +501,43 @@ static void hold_release(struct smtp_parser *p)
 	if (h.len)
 		client_bytes(p, h.data, h.len, off, p->hold_ts);
 	buf_free(&h);
+}
+
+/* DATA or STARTTLS awaits its reply, the reply was lost in a gap, and the
+ * client sends (incoming: its first byte, or -1) or sent bytes: it got 354
+ * (or 220). Go on as if it had been seen; the command's reply is counted
+ * lost. Returns true when resolved. */
+static bool lost_hold_resolve(struct smtp_parser *p, int incoming)
+{
+	if (p->cmode != SMTP_CM_HOLD || !p->qlen || (incoming < 0 && !p->hold.len && !p->hold_dropped))
+		return false;
+	const struct smtp_pending *h = &p->q[p->qhead];
+	if (h->seq > p->lost_seq || (h->kind != SMTP_CMD_DATA && h->kind != SMTP_CMD_STARTTLS))
+		return false;
+	bool tls = h->kind == SMTP_CMD_STARTTLS;
+	while (p->qlen && p->q[p->qhead].seq <= p->lost_seq)
+		queue_pop(p);
+	p->lost_seq = 0;
+	uint64_t off = p->side[SMTP_DIR_SERVER].offset;
+	smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_RESYNC, 1, tls ? "gap: 220 lost" : "gap: 354 lost", off);
+	if (!tls) {
+		smtp_data_begin(p);
+		hold_release(p);
+		return true;
+	}
+	bool hello = p->hold.len ? p->hold.data[0] == 0x16 : incoming == 0x16;
+	if (!hello) {
+		p->cmode = SMTP_CM_LINES;
+		hold_release(p);
+		return true;
+	}
+	struct buf h2 = p->hold;
+	buf_init(&p->hold, SMTP_HOLD_MAX);
+	smtp_enter_tls(p, off, p->side[SMTP_DIR_SERVER].ts, false);
+	if (h2.len)
+		client_bytes(p, h2.data, h2.len, p->hold_off, p->hold_ts);
+	buf_free(&h2);
+	return true;
 }
 
 static void reply_to_data(struct smtp_parser *p, const struct smtp_reply *r)
@@ -556,12 +595,14 @@ void smtp_reply_effects(struct smtp_parser *p, const struct smtp_reply *r, uint6
 		if (p->cmode == SMTP_CM_HOLD)
 			reply_to_starttls(p, r, off, ts);
 		break;
-	case SMTP_CMD_EHLO:
+	case SMTP_CMD_EHLO: /* a refused EHLO changes nothing (RFC 5321 4.1.4) */
 	case SMTP_CMD_LHLO:
-		p->ext = r->code / 100 == 2 ? ehlo_reply_ext(r) : 0;
+		if (r->code / 100 == 2)
+			p->ext = ehlo_reply_ext(r);
 		break;
 	case SMTP_CMD_HELO:
-		p->ext = 0;
+		if (r->code / 100 == 2)
+			p->ext = 0;
 		break;
 	case SMTP_CMD_AUTH:
 	case SMTP_CMD_AUTH_RESPONSE:
@@ -579,7 +620,7 @@ static void server_bytes(struct smtp_parser *p, const uint8_t *d, size_t len, ui
 	size_t i = 0;
 	while (i < len && !p->finished) {
 		if (p->tls) {
-			tls_bytes(p, SMTP_DIR_SERVER, d + i, len - i, off + i, ts);
+			smtp_tls_feed(p, SMTP_DIR_SERVER, d + i, len - i, off + i, ts);
 			return;
 		}
 		i += lines_consume(p, SMTP_DIR_SERVER, d + i, len - i, off + i, ts);
@@ -603,6 +644,23 @@ void smtp_feed(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *data, si
 		server_bytes(p, data, len, off, ts);
 	else
 		client_bytes(p, data, len, off, ts);
+}
+
+/* Server bytes are missing. Inside a reply (or a reply line) the reply is cut:
+ * it ends with the client's next command if that had to wait for it. At a
+ * reply boundary the missing bytes began a reply: the greeting, or the reply
+ * to the command awaiting one, which is then counted lost. */
+static void server_gap(struct smtp_parser *p)
+{
+	p->srv_gap = true;
+	if (p->racc.active || p->side[SMTP_DIR_SERVER].line_total) {
+		p->reply_cut = true;
+	} else if (p->greeting_pending) {
+		p->greeting_pending = false;
+	} else if (p->qlen && p->q[p->qhead].seq > p->lost_seq) {
+		p->lost_seq = p->q[p->qhead].seq;
+		lost_hold_resolve(p, -1);
+	}
 }
 
 void smtp_gap(struct smtp_parser *p, enum smtp_dir dir, uint64_t nbytes)
@@ -630,6 +688,8 @@ void smtp_gap(struct smtp_parser *p, enum smtp_dir dir, uint64_t nbytes)
 		p->hold_dropped += nbytes;
 		return;
 	}
+	if (dir == SMTP_DIR_SERVER)
+		server_gap(p);
 	if (s->line_total == 0)
 		s->resync = true; /* the gap began at a line start: check the next line */
 	/* else the gap is inside a line: keep its start, the rest follows */
@@ -667,7 +727,7 @@ void smtp_finish(struct smtp_parser *p, int64_t ts)
 		smtp_flag(p, SMTP_DIR_CLIENT, SMTP_AN_UNTERMINATED, p->hold.len + p->hold_dropped,
 			  p->hold_from_tls ? "after STARTTLS" : "after DATA", p->hold_off);
 	if (p->tls)
-		tls_inject_report(p);
+		smtp_tls_inject_report(p);
 	if (p->qlen && !p->tls)
 		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_NO_REPLY, p->qlen,
 			  smtp_cmd_name(p->q[p->qhead].kind), p->side[SMTP_DIR_SERVER].offset);

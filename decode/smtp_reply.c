@@ -31,7 +31,7 @@ static void acc_reset(struct smtp_reply_acc *a)
 	a->first_code = a->last_code = -1;
 }
 
-static void acc_store(struct smtp_reply_acc *a, const uint8_t *t, size_t n, int code, char sep)
+static void acc_store(struct smtp_reply_acc *a, const uint8_t *t, size_t n, int code, char sep, bool lenient)
 {
 	if (a->nlines >= SMTP_REPLY_MAX_LINES || a->text.len + n + 1 > a->text.max) {
 		a->dropped++;
@@ -52,8 +52,10 @@ static void acc_store(struct smtp_reply_acc *a, const uint8_t *t, size_t n, int 
 	buf_append(&a->text, t, n);
 	buf_append_byte(&a->text, 0);
 	size_t used = 0, m = 0;
-	if (code >= 200 && code < 600 && code / 100 != 3 &&
-	    esc_parse(t, n, &ln->esc, &used) && ln->esc.cls == code / 100) {
+	/* an enhanced code must agree with the reply code (RFC 3463 2); a line
+	 * without a valid code keeps one of any class, which gives its status */
+	if (((code >= 200 && code < 600 && code / 100 != 3) || (code < 0 && lenient)) &&
+	    esc_parse(t, n, &ln->esc, &used) && (code < 0 || ln->esc.cls == code / 100)) {
 		ln->has_esc = true;
 		m = used;
 		while (m < n && (t[m] == ' ' || t[m] == '\t'))
@@ -91,6 +93,8 @@ static void reply_dispatch(struct smtp_parser *p, int64_t ts)
 	smtp_reply_match(p, &r, a->off);
 	struct smtp_event ev = {.type = SMTP_EV_REPLY, .dir = SMTP_DIR_SERVER, .ts = ts, .offset = a->off};
 	ev.reply = &r;
+	p->reply_cut = false;
+	p->srv_gap = false;
 	smtp_emit(p, &ev);
 	smtp_reply_effects(p, &r, a->off, ts);
 	acc_reset(a);
@@ -113,6 +117,7 @@ void smtp_reply_line_in(struct smtp_parser *p, const uint8_t *l, size_t n, uint6
 		acc_reset(a);
 		a->active = true;
 		a->off = off;
+		a->ts = ts;
 	}
 	if (n >= 3 && is_digit(l[0]) && is_digit(l[1]) && is_digit(l[2])) {
 		code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
@@ -128,7 +133,7 @@ void smtp_reply_line_in(struct smtp_parser *p, const uint8_t *l, size_t n, uint6
 			flag_line(p, SMTP_AN_REPLY_BAD_CODE, "impossible code", off);
 	} else {
 		flag_line(p, SMTP_AN_REPLY_BAD_CODE, "", off);
-		final = a->nlines == 0 && a->dropped == 0; /* inside a reply: a continuation */
+		final = false; /* inside a reply: a continuation; first: see below */
 	}
 	if (code >= 0) {
 		if (a->first_code < 0)
@@ -140,17 +145,69 @@ void smtp_reply_line_in(struct smtp_parser *p, const uint8_t *l, size_t n, uint6
 		}
 		a->last_code = code;
 	}
-	acc_store(a, l + ti, n - ti, code, sep);
+	acc_store(a, l + ti, n - ti, code, sep, p->answer_codeless);
+	/* A first line without a code is a reply of its own; with
+	 * answer_without_code only when it opens with an enhanced status code
+	 * ("4.7.0 ... deferred"), else it is held: the next line with a code
+	 * joins it, or the client's next command ends it. */
+	if (code < 0 && a->nlines == 1 && a->dropped == 0)
+		final = !p->answer_codeless || a->lines[0].has_esc;
 	if (final)
 		reply_dispatch(p, ts);
+}
+
+void smtp_reply_close(struct smtp_parser *p, int64_t ts)
+{
+	if (!p->racc.active)
+		return;
+	if (p->racc.first_code >= 0 && p->racc.last_code >= 0)
+		p->racc.flags |= SMTP_REPLY_TRUNCATED; /* its final line was not seen */
+	reply_dispatch(p, ts);
 }
 
 void smtp_reply_flush(struct smtp_parser *p, int64_t ts)
 {
 	if (!p->racc.active)
 		return;
-	smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_UNTERMINATED, p->racc.nlines, "reply", p->racc.off);
+	if (p->racc.first_code >= 0) /* held lines without a code are complete lines */
+		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_UNTERMINATED, p->racc.nlines, "reply", p->racc.off);
 	reply_dispatch(p, ts);
+}
+
+/* Which command a reply names beyond doubt (RFC 5321 4.2, 4.3.2; RFC 3463
+ * X.1.0/X.1.5 for the sender and recipient; RFC 3207, 4954), SMTP_CMD_LAST
+ * when it could answer many. AUTH_RESPONSE and BDAT are matched by smtp_kind_fits. */
+enum smtp_cmd_kind smtp_reply_names(const struct smtp_reply *r)
+{
+	switch (r->code) {
+	case 354: return SMTP_CMD_DATA;
+	case 221: return SMTP_CMD_QUIT;
+	case 220: return SMTP_CMD_STARTTLS;
+	case 235: case 334: return SMTP_CMD_AUTH;
+	default: break;
+	}
+	if (r->nlines && r->lines[0].has_esc && r->lines[0].esc.cls == 2 && r->lines[0].esc.subject == 1) {
+		if (r->lines[0].esc.detail == 5)
+			return SMTP_CMD_RCPT;
+		if (r->lines[0].esc.detail == 0)
+			return SMTP_CMD_MAIL;
+	}
+	for (size_t i = 0; i < r->nlines; i++) {
+		const char *t = r->lines[i].text;
+		for (size_t k = 0; k + 9 <= r->lines[i].text_len; k++)
+			if (t[k] == 'q' && memcmp(t + k, "queued as", 9) == 0)
+				return SMTP_CMD_MESSAGE;
+	}
+	return SMTP_CMD_LAST;
+}
+
+bool smtp_kind_fits(enum smtp_cmd_kind named, enum smtp_cmd_kind k)
+{
+	if (named == SMTP_CMD_AUTH)
+		return k == SMTP_CMD_AUTH || k == SMTP_CMD_AUTH_RESPONSE;
+	if (named == SMTP_CMD_MESSAGE)
+		return k == SMTP_CMD_MESSAGE || k == SMTP_CMD_BDAT;
+	return k == named;
 }
 
 bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,

@@ -326,6 +326,25 @@ void tcp_reasm_ack(struct tcp_reasm *r, struct reasm_pool *pool, uint32_t ack, c
 	reasm_check_done(r);
 }
 
+bool tcp_reasm_covers(const struct tcp_reasm *r, uint32_t ack)
+{
+	if (!r->started || r->done)
+		return true;
+	int32_t d = seq_diff(ack, r->next);
+	if (d <= 0 || (uint32_t)d > REASM_WINDOW_MAX)
+		return true;
+	if (r->fin_seen && seq_lt(r->fin_seq, ack))
+		ack = r->fin_seq; /* the FIN's own sequence number is not data */
+	uint32_t cur = r->next;
+	for (const struct reasm_seg *s = r->head; s && seq_lt(cur, ack); s = s->next) {
+		if (seq_lt(cur, s->seq))
+			return false; /* a hole before this held segment */
+		if (seq_lt(cur, seg_end(s)))
+			cur = seg_end(s);
+	}
+	return !seq_lt(cur, ack);
+}
+
 void tcp_reasm_flush(struct tcp_reasm *r, struct reasm_pool *pool, const struct reasm_sink *sink)
 {
 	if (!r->started)

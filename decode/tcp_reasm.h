@@ -71,6 +71,9 @@ void tcp_reasm_segment(struct tcp_reasm *r, struct reasm_pool *pool, uint32_t se
 /* The peer acknowledged everything before ack: deliver held bytes below it
  * and report the holes below it as gaps. */
 void tcp_reasm_ack(struct tcp_reasm *r, struct reasm_pool *pool, uint32_t ack, const struct reasm_sink *sink);
+/* True when an acknowledgment up to ack would report no gap: every byte
+ * before it was delivered, or is held, or the direction is not tracked. */
+bool tcp_reasm_covers(const struct tcp_reasm *r, uint32_t ack);
 /* End of the connection: deliver everything held, holes as gaps (and a hole
  * before a seen FIN). */
 void tcp_reasm_flush(struct tcp_reasm *r, struct reasm_pool *pool, const struct reasm_sink *sink);

@@ -250,6 +250,49 @@ const char *tls_version_name(uint16_t v, char *buf, size_t size)
 	return buf;
 }
 
+/* IANA names (TLS Cipher Suites registry) of legacy suites that OpenSSL 3
+ * builds no longer know (RC4, DES, 3DES, IDEA, export and static ECDH
+ * suites): old servers still negotiate them, and a name reads better than
+ * the number. */
+static const char *tls_legacy_cipher(uint16_t id)
+{
+	static const char *const low[] = {
+		"TLS_NULL_WITH_NULL_NULL", "TLS_RSA_WITH_NULL_MD5", "TLS_RSA_WITH_NULL_SHA",
+		"TLS_RSA_EXPORT_WITH_RC4_40_MD5", "TLS_RSA_WITH_RC4_128_MD5", "TLS_RSA_WITH_RC4_128_SHA",
+		"TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "TLS_RSA_WITH_IDEA_CBC_SHA",
+		"TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "TLS_RSA_WITH_DES_CBC_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+		"TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA", "TLS_DH_DSS_WITH_DES_CBC_SHA",
+		"TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA", "TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA",
+		"TLS_DH_RSA_WITH_DES_CBC_SHA", "TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA",
+		"TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA", "TLS_DHE_DSS_WITH_DES_CBC_SHA",
+		"TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA",
+		"TLS_DHE_RSA_WITH_DES_CBC_SHA", "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+		"TLS_DH_anon_EXPORT_WITH_RC4_40_MD5", "TLS_DH_anon_WITH_RC4_128_MD5",
+		"TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA", "TLS_DH_anon_WITH_DES_CBC_SHA",
+		"TLS_DH_anon_WITH_3DES_EDE_CBC_SHA",
+	};
+	static const struct {
+		uint16_t id;
+		const char *name;
+	} other[] = {
+		{0x008A, "TLS_PSK_WITH_RC4_128_SHA"},          {0x008B, "TLS_PSK_WITH_3DES_EDE_CBC_SHA"},
+		{0x008E, "TLS_DHE_PSK_WITH_RC4_128_SHA"},      {0x0092, "TLS_RSA_PSK_WITH_RC4_128_SHA"},
+		{0xC002, "TLS_ECDH_ECDSA_WITH_RC4_128_SHA"},   {0xC003, "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA"},
+		{0xC004, "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA"}, {0xC005, "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA"},
+		{0xC007, "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA"},  {0xC008, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA"},
+		{0xC00C, "TLS_ECDH_RSA_WITH_RC4_128_SHA"},     {0xC00D, "TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA"},
+		{0xC00E, "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA"}, {0xC00F, "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA"},
+		{0xC011, "TLS_ECDHE_RSA_WITH_RC4_128_SHA"},    {0xC012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"},
+		{0xC016, "TLS_ECDH_anon_WITH_RC4_128_SHA"},    {0xC017, "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA"},
+	};
+	if (id < sizeof low / sizeof low[0])
+		return low[id];
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+		if (other[i].id == id)
+			return other[i].name;
+	return NULL;
+}
+
 const char *tls_cipher_name(uint16_t id, char *buf, size_t size)
 {
 	static SSL_CTX *ctx;
@@ -261,6 +304,8 @@ const char *tls_cipher_name(uint16_t id, char *buf, size_t size)
 	const unsigned char b[2] = {(unsigned char)(id >> 8), (unsigned char)id};
 	const SSL_CIPHER *c = ssl ? SSL_CIPHER_find(ssl, b) : NULL;
 	const char *name = c ? SSL_CIPHER_standard_name(c) : NULL;
+	if (!name)
+		name = tls_legacy_cipher(id);
 	if (name)
 		snprintf(buf, size, "%s", name);
 	else

@@ -1,5 +1,6 @@
 /* txn.c - build the SMTP session/transaction model from parser events: replies matched to steps, outcomes, header block, queue id (RFC 5321 3.3, 4.1.4; RFC 3030; RFC 4954). */
 #include "txn.h"
+#include "txn_internal.h"
 #include "limits.h"
 #include "xmalloc.h"
 
@@ -15,49 +16,8 @@ struct txn_inflight {
 	enum txn_step_kind sk;
 	size_t rcpt;
 	bool bdat_last;
+	char *arg; /* HELO/EHLO/LHLO: the name given, taken when the server accepts it */
 };
-
-static char *dup_str(const char *s)
-{
-	return xstrdup(s ? s : "");
-}
-
-static void reply_clear(struct txn_reply *r)
-{
-	free(r->text);
-	memset(r, 0, sizeof *r);
-}
-
-/* One allocation of the exact size: reply texts are copied for every command
- * of every session of a capture, so this sits on the hot path. */
-static void reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
-{
-	reply_clear(dst);
-	size_t total = 0;
-	for (size_t i = 0; i < r->nlines; i++)
-		total += r->lines[i].text_len + (i ? 1 : 0);
-	if (total > SMTP_TXN_REPLY_TEXT_MAX)
-		total = SMTP_TXN_REPLY_TEXT_MAX;
-	char *t = xmalloc(total + 1);
-	size_t n = 0;
-	for (size_t i = 0; i < r->nlines && n < total; i++) {
-		const struct smtp_reply_line *l = &r->lines[i];
-		if (i)
-			t[n++] = '\n';
-		size_t take = l->text_len < total - n ? l->text_len : total - n;
-		memcpy(t + n, l->text, take);
-		n += take;
-	}
-	for (size_t i = 0; i < r->nlines && !dst->esc[0]; i++)
-		if (r->lines[i].has_esc)
-			esc_format(&r->lines[i].esc, dst->esc, sizeof dst->esc);
-	t[n] = '\0';
-	dst->code = r->code;
-	dst->nlines = r->nlines;
-	dst->text = t;
-	dst->text_len = n;
-	dst->ts = ts;
-}
 
 static enum txn_status status_of(int code)
 {
@@ -68,60 +28,21 @@ static enum txn_status status_of(int code)
 	}
 }
 
+/* A reply's status: by its code, or for a reply without a valid code by the
+ * class of its enhanced status code (RFC 3463 2), else malformed. */
+static enum txn_status reply_status(const struct smtp_reply *r)
+{
+	if (r->code)
+		return status_of(r->code);
+	for (size_t i = 0; i < r->nlines; i++)
+		if (r->lines[i].has_esc)
+			return status_of(r->lines[i].esc.cls * 100);
+	return TXN_ST_MALFORMED;
+}
+
 static bool failed(enum txn_status s)
 {
 	return s == TXN_ST_DEFERRED || s == TXN_ST_REJECTED;
-}
-
-static struct txn_param *params_copy(const struct smtp_command *c, size_t *n)
-{
-	*n = c->nparams;
-	if (!c->nparams)
-		return NULL;
-	struct txn_param *p = xcalloc(c->nparams, sizeof *p);
-	for (size_t i = 0; i < c->nparams; i++) {
-		p[i].key = xstrdup(c->params[i].key);
-		p[i].value = c->params[i].value ? xstrdup(c->params[i].value) : NULL;
-	}
-	return p;
-}
-
-static void params_free(struct txn_param *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(p[i].key);
-		free(p[i].value);
-	}
-	free(p);
-}
-
-void txn_free(struct txn *t)
-{
-	if (!t)
-		return;
-	free(t->mail_from);
-	params_free(t->mail_params, t->mail_nparams);
-	reply_clear(&t->mail.reply);
-	for (size_t i = 0; i < t->nrcpts; i++) {
-		free(t->rcpts[i].addr);
-		free(t->rcpts[i].orcpt);
-		params_free(t->rcpts[i].params, t->rcpts[i].nparams);
-		reply_clear(&t->rcpts[i].step.reply);
-	}
-	free(t->rcpts);
-	reply_clear(&t->data.reply);
-	reply_clear(&t->final.reply);
-	buf_free(&t->header);
-	free(t);
-}
-
-void txn_command_free(struct txn_command *c)
-{
-	if (!c)
-		return;
-	free(c->line);
-	reply_clear(&c->reply);
-	free(c);
 }
 
 struct txn_session *txn_session_new(enum txn_keep keep, const struct txn_callbacks *cb)
@@ -134,28 +55,17 @@ struct txn_session *txn_session_new(enum txn_keep keep, const struct txn_callbac
 	return s;
 }
 
-static void exts_clear(struct txn_session *s)
-{
-	for (size_t i = 0; i < s->nexts; i++) {
-		free(s->exts[i].keyword);
-		free(s->exts[i].params);
-	}
-	free(s->exts);
-	s->exts = NULL;
-	s->nexts = 0;
-}
-
 void txn_session_free(struct txn_session *s)
 {
 	if (!s)
 		return;
-	reply_clear(&s->greeting);
-	reply_clear(&s->helo_reply);
-	reply_clear(&s->auth_reply);
+	txn_reply_clear(&s->greeting);
+	txn_reply_clear(&s->helo_reply);
+	txn_reply_clear(&s->auth_reply);
 	free(s->helo_name);
 	free(s->auth_mech);
 	free(s->auth_user);
-	exts_clear(s);
+	txn_exts_clear(s);
 	for (size_t i = 0; i < s->nanomalies; i++)
 		free(s->anomalies[i].detail);
 	free(s->anomalies);
@@ -169,6 +79,7 @@ void txn_session_free(struct txn_session *s)
 	for (size_t i = 0; i < s->inq_len; i++) {
 		struct txn_inflight *f = &s->inq[(s->inq_head + i) % s->inq_alloc];
 		txn_command_free(f->cmd);
+		free(f->arg);
 		if (f->t && f->t != s->cur && --f->t->outstanding == 0)
 			txn_free(f->t);
 	}
@@ -218,7 +129,7 @@ static void outcome_compute(struct txn *t)
 		rejected_rcpts += t->rcpts[i].step.status == TXN_ST_REJECTED;
 	}
 	t->outcome_status = TXN_ST_NONE;
-	if (t->final.reply.code) {
+	if (t->final.status == TXN_ST_OK || failed(t->final.status)) {
 		t->outcome_status = t->final.status;
 		t->outcome = t->final.status == TXN_ST_OK ? TXN_OUT_DELIVERED : TXN_OUT_REJECTED_MESSAGE;
 	} else if (failed(t->mail.status)) {
@@ -235,8 +146,11 @@ static void outcome_compute(struct txn *t)
 	}
 }
 
+static void txn_number(struct txn_session *s, struct txn *t);
+
 static void txn_done(struct txn_session *s, struct txn *t)
 {
+	txn_number(s, t);
 	outcome_compute(t);
 	if (s->cb.on_txn)
 		s->cb.on_txn(s->cb.user, t);
@@ -262,8 +176,42 @@ static void txn_end(struct txn_session *s, struct txn *t, enum txn_outcome cause
 	}
 	if (s->cur == t)
 		s->cur = NULL;
+	if (s->next == t)
+		s->next = NULL;
 	if (t->outstanding == 0)
 		txn_done(s, t);
+}
+
+/* End the open transaction and a MAIL awaiting its reply (RSET, QUIT, TLS, end). */
+static void txn_end_all(struct txn_session *s, enum txn_outcome cause, int64_t ts)
+{
+	txn_end(s, s->next, cause, ts);
+	txn_end(s, s->cur, cause, ts);
+}
+
+/* Where the client's envelope and message go: a MAIL awaiting its reply while
+ * another transaction is open takes what follows it (the client means it for
+ * that one), else the open transaction. */
+static struct txn *txn_target(const struct txn_session *s)
+{
+	return s->next ? s->next : s->cur;
+}
+
+/* The server holds a transaction open for t: its MAIL was not refused. */
+static bool txn_open(const struct txn *t)
+{
+	return t && (t->mail.status == TXN_ST_OK || t->mail.status == TXN_ST_PENDING ||
+		     t->mail.status == TXN_ST_NONE);
+}
+
+/* Sequence number of the first command of t. */
+static uint64_t txn_first_seq(const struct txn *t)
+{
+	if (t->mail.seq)
+		return t->mail.seq;
+	if (t->nrcpts)
+		return t->rcpts[0].step.seq;
+	return t->data.seq ? t->data.seq : UINT64_MAX;
 }
 
 static void inflight_push(struct txn_session *s, struct txn_command *c, struct txn *t, enum txn_step_kind sk,
@@ -285,6 +233,7 @@ static void inflight_push(struct txn_session *s, struct txn_command *c, struct t
 	f->sk = sk;
 	f->rcpt = rcpt;
 	f->bdat_last = false;
+	f->arg = NULL;
 	if (t) {
 		t->outstanding++;
 		c->txn_index = t->index;
@@ -295,7 +244,7 @@ static void step_apply(struct txn_step *st, const struct txn_command *c, const s
 {
 	st->status = c->status;
 	if (r)
-		reply_copy(&st->reply, r, ts);
+		txn_reply_copy(&st->reply, r, ts);
 }
 
 static void queue_id_find(struct txn *t, const struct smtp_reply *r)
@@ -308,14 +257,61 @@ static void queue_id_find(struct txn *t, const struct smtp_reply *r)
 		}
 }
 
+/* The reply to a MAIL sent while another transaction was open came: accepted,
+ * it replaces that one; refused (a nested MAIL gets 503), it is a transaction
+ * of its own that ends here, and the open one goes on. */
+static void mail_decided(struct txn_session *s, struct txn *t, int64_t ts)
+{
+	if (t != s->next)
+		return;
+	s->next = NULL;
+	if (failed(t->mail.status) || t->mail.status == TXN_ST_MALFORMED) {
+		t->ending = true;
+		t->end_cause = TXN_OUT_INCOMPLETE;
+		return;
+	}
+	txn_end(s, s->cur, TXN_OUT_INCOMPLETE, ts);
+	s->cur = t;
+}
+
+/* A transaction opened without a MAIL whose first command the server refused
+ * (503 "need MAIL command"): there was no transaction; keep the command only. */
+static bool txn_discard_unopened(struct txn_session *s, struct txn *t, struct txn_command *c)
+{
+	if (t->index || t->outstanding != 1 || !failed(c->status) || c->seq != txn_first_seq(t))
+		return false;
+	if (s->cur == t)
+		s->cur = NULL;
+	if (s->next == t)
+		s->next = NULL;
+	c->txn_index = 0;
+	txn_free(t);
+	return true;
+}
+
+/* A transaction opened without MAIL gets its number once it is known to be
+ * one: its first command was not refused, or message content went to it. */
+static void txn_number(struct txn_session *s, struct txn *t)
+{
+	if (!t->index)
+		t->index = ++s->txn_count;
+}
+
 /* Update the transaction's steps from a reply to one of its commands. */
 static void txn_answer(struct txn_session *s, struct txn_inflight *f, const struct smtp_reply *r, int64_t ts)
 {
 	struct txn *t = f->t;
 	const struct txn_command *c = f->cmd;
+	if (r && txn_discard_unopened(s, t, f->cmd))
+		return;
+	txn_number(s, t);
+	f->cmd->txn_index = t->index;
 	bool final = f->sk == SK_FINAL || (f->sk == SK_BDAT && f->bdat_last);
 	switch (f->sk) {
-	case SK_MAIL: step_apply(&t->mail, c, r, ts); break;
+	case SK_MAIL:
+		step_apply(&t->mail, c, r, ts);
+		mail_decided(s, t, ts);
+		break;
 	case SK_RCPT:
 		if (f->rcpt < t->nrcpts)
 			step_apply(&t->rcpts[f->rcpt].step, c, r, ts);
@@ -333,14 +329,17 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 		step_apply(&t->final, c, r, ts);
 	if (r) {
 		t->ts_end = ts;
-		if (final && r->code / 100 == 2)
+		if (final && c->status == TXN_ST_OK)
 			queue_id_find(t, r);
-		bool data_failed = (f->sk == SK_DATA || f->sk == SK_BDAT) && failed(c->status);
-		if ((final || data_failed) && !t->ending) {
+		/* a refused DATA or BDAT leaves the server's transaction open (the
+		 * client may retry, or sends RSET): the outcome is known, the end not */
+		if (final && !t->ending) {
 			t->ending = true;
 			t->end_cause = TXN_OUT_INCOMPLETE;
 			if (s->cur == t)
 				s->cur = NULL;
+			if (s->next == t)
+				s->next = NULL;
 		}
 	}
 	t->outstanding--;
@@ -348,13 +347,67 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 		txn_done(s, t);
 }
 
-/* Apply a reply (r NULL: none will come) to an in-flight command, then finish it. */
-static void inflight_answer(struct txn_session *s, struct txn_inflight *f, const struct smtp_reply *r, int64_t ts)
+/* The outcome of a HELO/EHLO/LHLO (r NULL: no reply seen). Only an accepted one
+ * resets the session (RFC 5321 4.1.4) and names the client; a refused one
+ * fills in the name only while none was accepted. */
+static void helo_answered(struct txn_session *s, const struct txn_inflight *f, const struct smtp_reply *r,
+			  int64_t ts)
+{
+	bool ok = f->cmd->status == TXN_ST_OK;
+	if (ok) {
+		uint64_t seq = f->cmd->seq;
+		if (s->next && txn_first_seq(s->next) < seq)
+			txn_end(s, s->next, TXN_OUT_ABORTED_EHLO, ts);
+		if (s->cur && txn_first_seq(s->cur) < seq)
+			txn_end(s, s->cur, TXN_OUT_ABORTED_EHLO, ts);
+	} else if (s->helo_ok) {
+		return;
+	}
+	s->helo_ok = s->helo_ok || ok;
+	s->helo_kind = f->cmd->kind;
+	txn_replace_str(&s->helo_name, f->arg ? f->arg : "");
+	if (r)
+		txn_reply_copy(&s->helo_reply, r, ts);
+	else
+		txn_reply_clear(&s->helo_reply);
+	if (ok && f->cmd->kind != SMTP_CMD_HELO)
+		txn_exts_set(s, r);
+	else
+		txn_exts_clear(s);
+}
+
+static void auth_answered(struct txn_session *s, const struct txn_command *c, const struct smtp_reply *r,
+			  int64_t ts)
+{
+	if (r->code == 334 || s->auth_result == TXN_AUTH_OK)
+		return;
+	txn_reply_copy(&s->auth_reply, r, ts);
+	s->auth_result = c->status == TXN_ST_OK ? TXN_AUTH_OK : s->auth_cancelled ? TXN_AUTH_CANCELLED
+										  : TXN_AUTH_FAILED;
+}
+
+/* Apply a reply (r NULL: none will come, and the command gets status none)
+ * to an in-flight command, then finish it. */
+static void inflight_answer(struct txn_session *s, struct txn_inflight *f, const struct smtp_reply *r, int64_t ts,
+			    enum txn_status none)
 {
 	struct txn_command *c = f->cmd;
-	c->status = r ? status_of(r->code) : TXN_ST_NO_REPLY;
+	c->status = r ? reply_status(r) : none;
 	if (r)
-		reply_copy(&c->reply, r, ts);
+		txn_reply_copy(&c->reply, r, ts);
+	switch (c->kind) {
+	case SMTP_CMD_HELO: case SMTP_CMD_EHLO: case SMTP_CMD_LHLO:
+		helo_answered(s, f, r, ts);
+		break;
+	case SMTP_CMD_AUTH: case SMTP_CMD_AUTH_RESPONSE:
+		if (r)
+			auth_answered(s, c, r, ts);
+		break;
+	default:
+		break;
+	}
+	free(f->arg);
+	f->arg = NULL;
 	if (f->t)
 		txn_answer(s, f, r, ts);
 	command_done(s, c);
@@ -379,10 +432,11 @@ static struct txn_command *command_new(struct txn_session *s, const struct smtp_
 	return c;
 }
 
-static struct txn *txn_new(struct txn_session *s, int64_t ts)
+/* numbered: a MAIL opened it; else the number comes later (txn_number). */
+static struct txn *txn_new(struct txn_session *s, int64_t ts, bool numbered)
 {
 	struct txn *t = xcalloc(1, sizeof *t);
-	t->index = ++s->txn_count;
+	t->index = numbered ? ++s->txn_count : 0;
 	t->ts_start = ts;
 	t->size = -1;
 	t->outcome = TXN_OUT_INCOMPLETE;
@@ -398,22 +452,42 @@ static void step_start(struct txn_step *st, const struct smtp_event *ev, uint64_
 	st->ts = ev->ts;
 }
 
+/* A MAIL opens a transaction at once when none is open; while one is, it
+ * waits for its reply (mail_decided). A MAIL already waiting is superseded. */
 static void on_mail(struct txn_session *s, const struct smtp_event *ev)
 {
 	const struct smtp_command *c = ev->cmd;
-	txn_end(s, s->cur, TXN_OUT_INCOMPLETE, ev->ts);
-	struct txn *t = s->cur = txn_new(s, ev->ts);
-	t->mail_from = dup_str(c->path.addr);
+	struct txn *t = txn_new(s, ev->ts, true);
+	t->mail_from = txn_dup_str(c->path.addr);
 	t->mail_path_flags = c->path.flags;
-	t->mail_params = params_copy(c, &t->mail_nparams);
+	t->mail_params = txn_params_copy(c, &t->mail_nparams);
 	t->size = c->size;
 	step_start(&t->mail, ev, c->seq);
+	txn_end(s, s->next, TXN_OUT_INCOMPLETE, ev->ts);
+	if (txn_open(s->cur)) {
+		s->next = t;
+		return;
+	}
+	txn_end(s, s->cur, TXN_OUT_INCOMPLETE, ev->ts);
+	s->cur = t;
+}
+
+/* RCPT, DATA or BDAT with no transaction open: the MAIL was lost in a gap or
+ * sent before the capture began, so open one with an unknown sender. */
+static struct txn *txn_target_open(struct txn_session *s, int64_t ts)
+{
+	struct txn *t = txn_target(s);
+	if (t)
+		return t;
+	t = s->cur = txn_new(s, ts, false);
+	t->mail_missing = true;
+	return t;
 }
 
 static size_t on_rcpt(struct txn_session *s, const struct smtp_event *ev, enum txn_step_kind *sk)
 {
 	const struct smtp_command *c = ev->cmd;
-	struct txn *t = s->cur;
+	struct txn *t = txn_target_open(s, ev->ts);
 	if (t->nrcpts >= SMTP_RCPT_MAX) {
 		t->rcpts_dropped++;
 		return 0;
@@ -421,11 +495,11 @@ static size_t on_rcpt(struct txn_session *s, const struct smtp_event *ev, enum t
 	t->rcpts = grow(t->rcpts, &t->rcpts_alloc, t->nrcpts + 1, sizeof *t->rcpts);
 	struct txn_rcpt *r = &t->rcpts[t->nrcpts];
 	memset(r, 0, sizeof *r);
-	r->addr = dup_str(c->path.addr);
+	r->addr = txn_dup_str(c->path.addr);
 	r->path_flags = c->path.flags;
 	r->notify = c->notify;
 	r->orcpt = c->orcpt ? xstrdup(c->orcpt) : NULL;
-	r->params = params_copy(c, &r->nparams);
+	r->params = txn_params_copy(c, &r->nparams);
 	step_start(&r->step, ev, c->seq);
 	*sk = SK_RCPT;
 	return t->nrcpts++;
@@ -434,7 +508,7 @@ static size_t on_rcpt(struct txn_session *s, const struct smtp_event *ev, enum t
 static void on_data_cmd(struct txn_session *s, const struct smtp_event *ev, enum txn_step_kind *sk)
 {
 	const struct smtp_command *c = ev->cmd;
-	struct txn *t = s->cur;
+	struct txn *t = txn_target_open(s, ev->ts);
 	if (c->kind == SMTP_CMD_DATA) {
 		t->data_kind = TXN_DATA_DATA;
 		step_start(&t->data, ev, c->seq);
@@ -451,12 +525,6 @@ static void on_data_cmd(struct txn_session *s, const struct smtp_event *ev, enum
 	*sk = SK_BDAT;
 }
 
-static void replace_str(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = src ? xstrdup(src) : NULL;
-}
-
 static void on_command(struct txn_session *s, const struct smtp_event *ev)
 {
 	const struct smtp_command *c = ev->cmd;
@@ -464,91 +532,48 @@ static void on_command(struct txn_session *s, const struct smtp_event *ev)
 	enum txn_step_kind sk = SK_NONE;
 	size_t ri = 0;
 	switch (c->kind) {
-	case SMTP_CMD_HELO: case SMTP_CMD_EHLO: case SMTP_CMD_LHLO:
-		txn_end(s, s->cur, TXN_OUT_ABORTED_EHLO, ev->ts);
-		s->helo_kind = c->kind;
-		replace_str(&s->helo_name, c->arg);
-		break;
 	case SMTP_CMD_MAIL:
 		on_mail(s, ev);
 		sk = SK_MAIL;
 		break;
 	case SMTP_CMD_RCPT:
-		if (s->cur)
-			ri = on_rcpt(s, ev, &sk);
+		ri = on_rcpt(s, ev, &sk);
 		break;
 	case SMTP_CMD_DATA: case SMTP_CMD_BDAT:
-		if (s->cur)
-			on_data_cmd(s, ev, &sk);
+		on_data_cmd(s, ev, &sk);
 		break;
 	case SMTP_CMD_RSET:
-		txn_end(s, s->cur, TXN_OUT_ABORTED_RSET, ev->ts);
+		txn_end_all(s, TXN_OUT_ABORTED_RSET, ev->ts);
 		break;
 	case SMTP_CMD_QUIT:
-		txn_end(s, s->cur, TXN_OUT_ABORTED_QUIT, ev->ts);
+		txn_end_all(s, TXN_OUT_ABORTED_QUIT, ev->ts);
 		break;
 	case SMTP_CMD_AUTH:
 		if (s->auth_result == TXN_AUTH_OK)
 			break; /* a later attempt (refused with 503) does not undo the success */
-		replace_str(&s->auth_mech, c->auth_mech);
-		replace_str(&s->auth_user, NULL);
+		txn_replace_str(&s->auth_mech, c->auth_mech);
+		txn_replace_str(&s->auth_user, NULL);
 		s->auth_result = TXN_AUTH_PENDING;
 		s->auth_cancelled = false;
 		break;
 	default:
 		break;
 	}
-	struct txn *t = sk == SK_NONE && c->kind != SMTP_CMD_RCPT ? NULL : s->cur;
+	/* a RCPT past SMTP_RCPT_MAX still belongs to its transaction (sk NONE) */
+	struct txn *t = sk == SK_NONE && c->kind != SMTP_CMD_RCPT ? NULL : txn_target(s);
 	inflight_push(s, cmd, t, sk, ri);
+	struct txn_inflight *f = &s->inq[(s->inq_head + s->inq_len - 1) % s->inq_alloc];
 	if (c->kind == SMTP_CMD_BDAT && t)
-		s->inq[(s->inq_head + s->inq_len - 1) % s->inq_alloc].bdat_last = c->bdat_last;
-}
-
-static void exts_set(struct txn_session *s, const struct smtp_reply *r)
-{
-	exts_clear(s);
-	if (r->nlines < 2)
-		return;
-	s->exts = xcalloc(r->nlines - 1, sizeof *s->exts);
-	for (size_t i = 1; i < r->nlines; i++) {
-		char kw[64];
-		const uint8_t *pp;
-		size_t pl;
-		if (!smtp_ehlo_keyword((const uint8_t *)r->lines[i].text, r->lines[i].text_len, kw, sizeof kw, &pp, &pl))
-			continue;
-		s->exts[s->nexts].keyword = xstrdup(kw);
-		s->exts[s->nexts].params = xmemdup0(pp, pl);
-		s->nexts++;
-	}
-}
-
-static void session_reply(struct txn_session *s, enum smtp_cmd_kind kind, const struct smtp_reply *r, int64_t ts)
-{
-	switch (kind) {
-	case SMTP_CMD_EHLO: case SMTP_CMD_LHLO: case SMTP_CMD_HELO:
-		reply_copy(&s->helo_reply, r, ts);
-		if (kind != SMTP_CMD_HELO && r->code / 100 == 2)
-			exts_set(s, r);
-		else
-			exts_clear(s);
-		break;
-	case SMTP_CMD_AUTH: case SMTP_CMD_AUTH_RESPONSE:
-		if (r->code == 334 || s->auth_result == TXN_AUTH_OK)
-			break;
-		reply_copy(&s->auth_reply, r, ts);
-		s->auth_result = r->code / 100 == 2 ? TXN_AUTH_OK : s->auth_cancelled ? TXN_AUTH_CANCELLED
-										      : TXN_AUTH_FAILED;
-		break;
-	default:
-		break;
-	}
+		f->bdat_last = c->bdat_last;
+	if (c->kind == SMTP_CMD_HELO || c->kind == SMTP_CMD_EHLO || c->kind == SMTP_CMD_LHLO)
+		f->arg = xstrdup(c->arg);
 }
 
 static void on_reply(struct txn_session *s, const struct smtp_event *ev)
 {
 	const struct smtp_reply *r = ev->reply;
 	if (r->flags & SMTP_REPLY_GREETING) {
-		reply_copy(&s->greeting, r, ev->ts);
+		txn_reply_copy(&s->greeting, r, ev->ts);
 		return;
 	}
 	while (r->answer_seq && s->inq_len) {
@@ -557,56 +582,19 @@ static void on_reply(struct txn_session *s, const struct smtp_event *ev)
 			break;
 		s->inq_head = (s->inq_head + 1) % s->inq_alloc;
 		s->inq_len--;
-		if (f.cmd->seq < r->answer_seq) { /* skipped by the parser's resync */
-			inflight_answer(s, &f, NULL, ev->ts);
+		if (f.cmd->seq < r->answer_seq) { /* the parser skipped it: its reply was lost */
+			inflight_answer(s, &f, NULL, ev->ts, TXN_ST_LOST);
 			continue;
 		}
-		session_reply(s, f.cmd->kind, r, ev->ts);
-		inflight_answer(s, &f, r, ev->ts);
+		inflight_answer(s, &f, r, ev->ts, TXN_ST_NO_REPLY);
 		break;
-	}
-}
-
-static void header_feed(struct txn *t, const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-	while (i < len && !t->header_complete && !t->header_truncated) {
-		if (t->header_bol) {
-			if (p[i] == '\n') {
-				t->header_complete = true;
-				break;
-			}
-			if (t->header_cr) {
-				t->header_cr = false;
-				if (!buf_append_byte(&t->header, '\r')) {
-					t->header_truncated = true;
-					break;
-				}
-			} else if (p[i] == '\r') {
-				t->header_cr = true;
-				i++;
-				continue;
-			}
-			t->header_bol = false;
-		}
-		const uint8_t *lf = memchr(p + i, '\n', len - i);
-		size_t end = lf ? (size_t)(lf - p) + 1 : len;
-		size_t room = t->header.max - t->header.len;
-		if (end - i > room) {
-			buf_append(&t->header, p + i, room);
-			t->header_truncated = true;
-			break;
-		}
-		buf_append(&t->header, p + i, end - i);
-		t->header_bol = lf != NULL;
-		i = end;
 	}
 }
 
 static void on_body_end(struct txn_session *s, const struct smtp_event *ev)
 {
 	const struct smtp_body_end *e = ev->end;
-	struct txn *t = s->cur;
+	struct txn *t = txn_target(s);
 	if (t)
 		t->msg_missing += e->missing;
 	if (e->bdat)
@@ -631,18 +619,19 @@ static void anomaly_add(struct txn_session *s, const struct smtp_event *ev, enum
 	a->ts = ev->ts;
 	a->offset = ev->offset;
 	a->count = count;
-	a->detail = dup_str(detail);
+	a->detail = txn_dup_str(detail);
 }
 
 static void on_end(struct txn_session *s, const struct smtp_event *ev)
 {
+	/* what is open ends with the connection; the replies still awaited never came */
+	txn_end_all(s, s->truncated ? TXN_OUT_INCOMPLETE : TXN_OUT_ABORTED_DISCONNECT, ev->ts);
 	while (s->inq_len) {
 		struct txn_inflight f = s->inq[s->inq_head];
 		s->inq_head = (s->inq_head + 1) % s->inq_alloc;
 		s->inq_len--;
-		inflight_answer(s, &f, NULL, ev->ts);
+		inflight_answer(s, &f, NULL, ev->ts, TXN_ST_NO_REPLY);
 	}
-	txn_end(s, s->cur, s->truncated ? TXN_OUT_INCOMPLETE : TXN_OUT_ABORTED_DISCONNECT, ev->ts);
 	s->ended = true;
 }
 
@@ -661,20 +650,23 @@ void txn_session_event(struct txn_session *s, const struct smtp_event *ev)
 		if (ev->dir == SMTP_DIR_CLIENT && ev->auth->cancelled)
 			s->auth_cancelled = true;
 		if (ev->dir == SMTP_DIR_CLIENT && ev->auth->user && s->auth_result != TXN_AUTH_OK)
-			replace_str(&s->auth_user, ev->auth->user);
+			txn_replace_str(&s->auth_user, ev->auth->user);
 		break;
-	case SMTP_EV_BODY:
-		if (s->cur) {
-			s->cur->msg_bytes += ev->body.len;
-			header_feed(s->cur, ev->body.p, ev->body.len);
+	case SMTP_EV_BODY: {
+		struct txn *t = txn_target(s);
+		if (t) {
+			txn_number(s, t);
+			t->msg_bytes += ev->body.len;
+			txn_header_feed(t, ev->body.p, ev->body.len);
 		}
 		break;
+	}
 	case SMTP_EV_BODY_END: on_body_end(s, ev); break;
 	case SMTP_EV_TLS_START:
 		s->tls = true;
 		s->tls_implicit = ev->tls.implicit;
 		s->tls_ts = ev->ts;
-		txn_end(s, s->cur, TXN_OUT_ABORTED_TLS, ev->ts);
+		txn_end_all(s, TXN_OUT_ABORTED_TLS, ev->ts);
 		break;
 	case SMTP_EV_ANOMALY: anomaly_add(s, ev, ev->anomaly.kind, ev->anomaly.count, ev->anomaly.detail); break;
 	case SMTP_EV_GAP: anomaly_add(s, ev, SMTP_AN_GAP, ev->gap.nbytes, ""); break;

@@ -14,9 +14,17 @@
  *
  * A transaction is finished when its outcome is known and no reply to any of
  * its commands is still awaited: after the reply to the end of data (or to
- * BDAT LAST), a rejected DATA/BDAT, or when RSET, HELO/EHLO, QUIT, a new MAIL,
- * STARTTLS or the end of the stream closes it. A command is finished when its
- * reply arrived, or at the end of the stream (status no reply).
+ * BDAT LAST), a rejected DATA/BDAT, or when RSET, an accepted HELO/EHLO, QUIT,
+ * an accepted new MAIL, STARTTLS or the end of the stream closes it. A MAIL or
+ * HELO/EHLO the server refuses leaves the open transaction alone (RFC 5321
+ * 4.1.4: only a successful EHLO resets; a nested MAIL gets 503); the refused
+ * MAIL is a transaction of its own (rejected_mail). RCPT, DATA or BDAT with no
+ * transaction open opens one with an unknown sender (mail_missing). A command
+ * is finished when its reply arrived, when the parser skipped it because its
+ * reply was lost in a capture gap (status lost), or at the end of the stream
+ * (status no reply). A reply without a valid code still answers its command:
+ * reply.code is 0, the text is kept, and the status follows its enhanced
+ * status code (4.x.x deferred...) or is malformed.
  * All strings are owned by the object that holds them, NUL-terminated, and
  * raw (render with printable_append).
  */
@@ -36,6 +44,8 @@ enum txn_status {
 	TXN_ST_DEFERRED, /* 4xx */
 	TXN_ST_REJECTED, /* 5xx (or an impossible code) */
 	TXN_ST_NO_REPLY, /* the stream ended first */
+	TXN_ST_LOST,     /* the reply was lost in a capture gap (the parser skipped past it) */
+	TXN_ST_MALFORMED,/* the reply had no valid code and no enhanced status code */
 	TXN_ST_LAST
 };
 const char *txn_status_name(enum txn_status s); /* "ok", "rejected", ... */
@@ -92,8 +102,11 @@ enum txn_data_kind { TXN_DATA_NONE, TXN_DATA_DATA, TXN_DATA_BDAT };
 struct txn {
 	uint64_t index;        /* 1, 2, ... within the session */
 	int64_t ts_start, ts_end;
-	/* MAIL FROM */
+	/* MAIL FROM; mail_from is NULL (and mail_missing set) when the transaction
+	 * was opened by RCPT, DATA or BDAT without a MAIL seen (lost in a capture
+	 * gap, or the capture starts mid-session) */
 	char *mail_from;
+	bool mail_missing;
 	unsigned mail_path_flags;
 	struct txn_param *mail_params;
 	size_t mail_nparams;
@@ -199,6 +212,8 @@ struct txn_session {
 	enum txn_keep keep;
 	struct txn_callbacks cb;
 	struct txn *cur;               /* open transaction */
+	struct txn *next;              /* a MAIL sent while cur is open, awaiting its reply */
+	bool helo_ok;                  /* a HELO/EHLO/LHLO was accepted */
 	struct txn_inflight *inq;      /* commands awaiting replies, in order */
 	size_t inq_head, inq_len, inq_alloc;
 	bool auth_cancelled;

@@ -7,7 +7,8 @@
 
 const char *txn_status_name(enum txn_status s)
 {
-	static const char *const n[TXN_ST_LAST] = {"none", "pending", "ok", "deferred", "rejected", "no_reply"};
+	static const char *const n[TXN_ST_LAST] = {"none", "pending", "ok", "deferred", "rejected", "no_reply",
+						     "lost", "malformed"};
 	return (unsigned)s < TXN_ST_LAST ? n[s] : "?";
 }
 
@@ -33,9 +34,15 @@ static bool put_q(struct buf *o, const char *s)
 	       buf_append_byte(o, '"');
 }
 
+/* A reply was seen (a malformed one has code 0 but keeps its text). */
+static bool reply_seen(const struct txn_reply *r)
+{
+	return r->code || r->text;
+}
+
 static bool put_reply(struct buf *o, const struct txn_reply *r)
 {
-	if (!r->code)
+	if (!reply_seen(r))
 		return true;
 	bool ok = buf_printf(o, " %d", r->code);
 	if (r->esc[0])
@@ -47,7 +54,7 @@ static bool put_reply(struct buf *o, const struct txn_reply *r)
 static bool put_step(struct buf *o, const char *name, const struct txn_step *st)
 {
 	bool ok = buf_printf(o, "  %s #%" PRIu64 " %s", name, st->seq, txn_status_name(st->status));
-	if (st->reply.code)
+	if (reply_seen(&st->reply))
 		ok = ok && buf_printf(o, " latency=%" PRId64, st->reply.ts - st->ts);
 	return ok && put_reply(o, &st->reply) && buf_append_byte(o, '\n');
 }
@@ -77,7 +84,8 @@ bool txn_format(const struct txn *t, struct buf *o)
 	if (t->outcome_status != TXN_ST_NONE)
 		ok = ok && buf_printf(o, " (%s)", txn_status_name(t->outcome_status));
 	ok = ok && buf_printf(o, " start=%" PRId64 " end=%" PRId64 "\n  from ", t->ts_start, t->ts_end) &&
-	     put_addr(o, t->mail_from ? t->mail_from : "") && put_params(o, t->mail_params, t->mail_nparams) &&
+	     (t->mail_missing ? buf_append_str(o, "(not seen)") : put_addr(o, t->mail_from ? t->mail_from : "")) &&
+	     put_params(o, t->mail_params, t->mail_nparams) &&
 	     buf_append_byte(o, '\n') && put_step(o, "mail", &t->mail);
 	for (size_t i = 0; i < t->nrcpts; i++) {
 		ok = ok && buf_append_str(o, "  to ") && put_addr(o, t->rcpts[i].addr) &&
@@ -114,7 +122,7 @@ bool txn_command_format(const struct txn_command *c, struct buf *o)
 	if (c->txn_index)
 		ok = ok && buf_printf(o, " txn=%" PRIu64, c->txn_index);
 	ok = ok && buf_printf(o, " %s", txn_status_name(c->status));
-	if (c->reply.code)
+	if (reply_seen(&c->reply))
 		ok = ok && buf_printf(o, " latency=%" PRId64, c->reply.ts - c->ts);
 	return ok && put_reply(o, &c->reply);
 }

@@ -348,10 +348,13 @@ out=$("$SMTPSCOPE" decode --summary tests/captures/pipelining.pcap 2>/dev/null <
 check_contains "decode --summary still prints text" "sender@example.test" "$out"
 
 # ---- a public capture with a gap ----
-GAPCAP=$SHARED/captures/suricata-verify/tests/issue-4220-01-ids/1flowB.pcap
+# ndpi's smtp-starttls: in its IPv6 session 5760 client bytes inside TLS were
+# never captured. (suricata-verify's issue-4220 only has packets of the two
+# directions swapped: nothing is missing there.)
+GAPCAP=$SHARED/captures/ndpi/smtp-starttls/smtp-starttls.pcap
 if have_shared captures && [ -f "$GAPCAP" ]; then
-	start 110x40 "$SMTPSCOPE" decode "$GAPCAP"
-	expect "a public capture with a gap opens" "1flowB.pcap: 1 session," 10
+	start 110x40 "$SMTPSCOPE" decode -f "vlan and ip6" "$GAPCAP"
+	expect "a public capture with a gap opens" "smtp-starttls.pcap: 1 session," 10
 	tui_keys "$S" Enter
 	expect "its timeline reports the missing bytes" "gap(s)"
 	tui_keys "$S" G

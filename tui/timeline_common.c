@@ -58,7 +58,7 @@ enum smtp_stage timeline_stage(enum smtp_cmd_kind k)
 
 bool timeline_explain(const struct txn_reply *r, enum smtp_stage stage, struct explanation *e)
 {
-	if (!r->code)
+	if (!r->code && !r->text) /* a reply without a valid code still has its text */
 		return false;
 	const char *t = r->text ? r->text : "";
 	explain_reply(r->code, r->esc, (const uint8_t *)t, r->text_len, stage, e);
@@ -77,12 +77,15 @@ static void timeline_step_problem(const char *what, const char *arg, const struc
 				  enum smtp_stage stage, timeline_problem_fn fn, void *user)
 {
 	char line[512];
-	struct explanation e;
+	struct explanation e = {.reason = REASON_UNDEFINED};
 	if (st->status == TXN_ST_REJECTED || st->status == TXN_ST_DEFERRED) {
 		timeline_explain(&st->reply, stage, &e);
-		snprintf(line, sizeof line, "%s%s%s %s: %d%s%s (%s)", what, arg ? " " : "", arg ? arg : "",
-			 st->status == TXN_ST_REJECTED ? "rejected" : "deferred", st->reply.code,
-			 st->reply.esc[0] ? " " : "", st->reply.esc, reason_name(e.reason));
+		char code[8] = "no code";
+		if (st->reply.code)
+			snprintf(code, sizeof code, "%d", st->reply.code);
+		snprintf(line, sizeof line, "%s%s%s %s: %s%s%s (%s)", what, arg ? " " : "", arg ? arg : "",
+			 st->status == TXN_ST_REJECTED ? "rejected" : "deferred", code, st->reply.esc[0] ? " " : "",
+			 st->reply.esc, reason_name(e.reason));
 		fn(user, line);
 	} else if (st->status == TXN_ST_NO_REPLY) {
 		snprintf(line, sizeof line, "%s%s%s: the server never answered", what, arg ? " " : "",
@@ -94,7 +97,8 @@ static void timeline_step_problem(const char *what, const char *arg, const struc
 static void timeline_txn_problems(const struct txn *t, timeline_problem_fn fn, void *user)
 {
 	char line[256];
-	timeline_step_problem("MAIL FROM", t->mail_from, &t->mail, STAGE_MAIL, fn, user);
+	timeline_step_problem("MAIL FROM", t->mail_from ? t->mail_from : "(not seen)", &t->mail, STAGE_MAIL, fn,
+			      user);
 	for (size_t i = 0; i < t->nrcpts; i++)
 		timeline_step_problem("RCPT TO", t->rcpts[i].addr, &t->rcpts[i].step, STAGE_RCPT, fn, user);
 	timeline_step_problem(t->data_kind == TXN_DATA_BDAT ? "BDAT" : "DATA", NULL, &t->data, STAGE_DATA, fn,

@@ -38,17 +38,22 @@ static void tj_time(struct json *j, const char *key, int64_t usec)
 static void tj_reply(struct json *j, const char *key, const struct txn_reply *r, enum smtp_stage st)
 {
 	json_key(j, key);
-	if (!r->code) {
+	if (!r->code && !r->text) {
 		json_null(j);
 		return;
 	}
 	json_obj_begin(j);
-	json_kv_int(j, "code", r->code);
+	json_key(j, "code"); /* null for a reply line without a valid code */
+	if (r->code)
+		json_int(j, r->code);
+	else
+		json_null(j);
 	json_kv_str(j, "status", r->esc[0] ? r->esc : NULL);
 	json_key(j, "text");
 	json_strn(j, (const uint8_t *)(r->text ? r->text : ""), r->text_len);
 	struct explanation e;
-	if (r->code >= 400 && timeline_explain(r, st, &e)) {
+	bool failed = r->code >= 400 || (!r->code && (r->esc[0] == '4' || r->esc[0] == '5'));
+	if (failed && timeline_explain(r, st, &e)) {
 		json_kv_str(j, "reason", reason_name(e.reason));
 		json_kv_bool(j, "permanent", e.permanent);
 		json_kv_str(j, "explanation", e.meaning);
@@ -61,7 +66,7 @@ static void tj_reply(struct json *j, const char *key, const struct txn_reply *r,
 static void tj_latency(struct json *j, int64_t sent, const struct txn_reply *r)
 {
 	json_key(j, "latency_ms");
-	if (r->code)
+	if (r->code || r->text)
 		json_double(j, (double)(r->ts - sent) / 1000.0);
 	else
 		json_null(j);

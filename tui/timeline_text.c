@@ -18,11 +18,14 @@ static void tl_safe_n(FILE *f, const char *p, size_t n)
 /* The first line of a reply's text, cut at max bytes. */
 static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
 {
-	if (!r->code) {
+	if (!r->code && !r->text) {
 		fputs("(no reply)", f);
 		return;
 	}
-	fprintf(f, "%d ", r->code);
+	if (r->code)
+		fprintf(f, "%d ", r->code);
+	else
+		fputs("(no code) ", f);
 	const char *t = r->text ? r->text : "";
 	const char *nl = memchr(t, '\n', r->text_len);
 	size_t n = nl ? (size_t)(nl - t) : r->text_len;
@@ -36,7 +39,8 @@ static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
 static void tl_explain_line(FILE *f, const struct txn_reply *r, enum smtp_stage st, const char *indent)
 {
 	struct explanation e;
-	if (r->code < 400 || !timeline_explain(r, st, &e))
+	bool failed = r->code >= 400 || (!r->code && (r->esc[0] == '4' || r->esc[0] == '5'));
+	if (!failed || !timeline_explain(r, st, &e))
 		return;
 	fprintf(f, "%s-> %s (%s): ", indent, reason_name(e.reason), e.permanent ? "permanent" : "temporary");
 	out_safe_str(f, e.meaning);
@@ -62,7 +66,7 @@ static void tl_command(FILE *f, const struct capture_session *s, const struct tx
 	fputc('\n', f);
 	fputs("              S: ", f);
 	tl_reply_first(f, &c->reply, 160);
-	if (c->reply.code)
+	if (c->reply.code || c->reply.text)
 		fprintf(f, "  [%.1f ms]", (double)(c->reply.ts - c->ts) / 1000.0);
 	fputc('\n', f);
 	tl_explain_line(f, &c->reply, timeline_stage(c->kind), "                 ");
@@ -98,9 +102,14 @@ static void tl_txn(FILE *f, const struct txn *t)
 		fputs(", queue id ", f);
 		out_safe_str(f, t->queue_id);
 	}
-	fputs("\n      from        <", f);
-	out_safe_str(f, t->mail_from ? t->mail_from : "");
-	fputs(">\n", f);
+	fputs("\n      from        ", f);
+	if (t->mail_from) {
+		fputc('<', f);
+		out_safe_str(f, t->mail_from);
+		fputs(">\n", f);
+	} else {
+		fputs("(unknown: the MAIL FROM was not in the capture)\n", f);
+	}
 	for (size_t i = 0; i < t->nrcpts; i++) {
 		fputs("      to          <", f);
 		out_safe_str(f, t->rcpts[i].addr);
@@ -236,7 +245,7 @@ void timeline_summary_session(FILE *f, const struct capture_session *s)
 		timeline_time(t->ts_start, when, sizeof when);
 		snprintf(id, sizeof id, "%llu.%llu", (unsigned long long)s->id, (unsigned long long)t->index);
 		fprintf(f, "%-27s %-22s %-22s %-7s ", when, s->client, s->server, id);
-		out_safe_pad(f, t->mail_from ? t->mail_from : "<>", 30);
+		out_safe_pad(f, t->mail_from ? t->mail_from : "(MAIL not seen)", 30);
 		snprintf(rc, sizeof rc, "%zu/%zu", t->rcpts_ok, t->nrcpts);
 		fprintf(f, " %-5s %9llu %-18s ", rc, (unsigned long long)t->msg_bytes, txn_outcome_name(t->outcome));
 		tl_reply_first(f, &t->final.reply, 60);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "decode/limits.h"
 #include "tests/unit/test_pkt_build.h"
 
 /* A conversation between a client and a server on Ethernet. */
@@ -143,12 +144,108 @@ static void test_flow_gap_by_ack(void **state)
 	conv_send(&v, 0, 12, PA, "DATA\r\n", 0);
 	assert_string_equal(buf_str(&r.stream[1][0]), "MAIL\r\n");
 	conv_send(&v, 1, 0, PA, "250 ok\r\n", 18); /* the server saw it all */
+	/* the missing bytes may still come (packets swapped by the capture): the
+	 * reply waits, the gap is not declared yet */
+	assert_string_equal(buf_str(&r.stream[1][0]), "MAIL\r\n");
+	assert_int_equal(r.stream[1][1].len, 0);
+	assert_int_equal(r.gaps, 0);
+	for (int i = 0; i < FLOW_REORDER_PKTS; i++) /* they do not: declared after a few packets */
+		conv_send(&v, 0, 18, A, NULL, 0);
 	assert_string_equal(buf_str(&r.stream[1][0]), "MAIL\r\n<gap 6>DATA\r\n");
 	assert_int_equal(r.gaps, 1);
 	assert_non_null(strstr(buf_str(&r.log), "gap 1 0 6\n"));
 	assert_string_equal(buf_str(&r.stream[1][1]), "250 ok\r\n");
 	flow_table_free(t);
 	rec_free(&r);
+}
+
+/* Deliveries of both directions in one log, to check their order. */
+static struct buf order_log;
+
+static void order_data(void *ctx, struct flow *f, enum flow_dir dir, const uint8_t *p, size_t len, int64_t ts)
+{
+	buf_append_str(&order_log, dir == FLOW_C2S ? "C:" : "S:");
+	buf_append(&order_log, p, len);
+	rec_data(ctx, f, dir, p, len, ts);
+}
+
+static void order_gap(void *ctx, struct flow *f, enum flow_dir dir, size_t n, int64_t ts)
+{
+	buf_printf(&order_log, "%c:<gap %zu>", dir == FLOW_C2S ? 'C' : 'S', n);
+	rec_gap(ctx, f, dir, n, ts);
+}
+
+static struct flow_table *order_table(struct rec *r)
+{
+	static const struct flow_callbacks cb = {rec_open, order_data, order_gap, rec_conflict, rec_close};
+	buf_init(&order_log, 1 << 16);
+	return flow_table_new(&cb, r, NULL);
+}
+
+static void test_flow_reorder_across_directions(void **state)
+{
+	(void)state;
+	struct rec r;
+	rec_init(&r);
+	struct flow_table *t = order_table(&r);
+	struct conv v;
+	conv_init(&v, t);
+	conv_handshake(&v);
+	/* the client's first command is captured after the greeting it acknowledges */
+	conv_send(&v, 0, 0, PA, "EHLO x\r\n", 8);
+	conv_send(&v, 1, 0, PA, "220 hi\r\n", 0);
+	conv_send(&v, 1, 8, PA, "250 ok\r\n", 8);
+	/* a reply captured before the command it answers, and the next command
+	 * (which acknowledges that reply) before that one too */
+	conv_send(&v, 1, 16, PA, "250 ok\r\n", 14);
+	conv_send(&v, 0, 14, PA, "QUIT\r\n", 24);
+	conv_send(&v, 0, 8, PA, "NOOP\r\n", 16);
+	assert_string_equal(buf_str(&order_log),
+			    "S:220 hi\r\nC:EHLO x\r\nS:250 ok\r\nC:NOOP\r\nS:250 ok\r\nC:QUIT\r\n");
+	assert_int_equal(r.gaps, 0);
+	/* a reply whose command was never captured: a gap after the waiting time */
+	conv_send(&v, 1, 24, PA, "221 bye\r\n", 40);
+	assert_int_equal(r.gaps, 0);
+	v.ts += FLOW_REORDER_USEC;
+	conv_send(&v, 0, 40, A, NULL, 33);
+	assert_int_equal(r.gaps, 1);
+	assert_non_null(strstr(buf_str(&order_log), "C:QUIT\r\nC:<gap 20>S:221 bye\r\n"));
+	const struct flow_stats *st = flow_table_stats(t);
+	assert_true(st->ooo_peak > 0);
+	flow_table_free(t);
+	rec_free(&r);
+	buf_free(&order_log);
+}
+
+static void test_flow_reorder_bounded(void **state)
+{
+	(void)state;
+	struct rec r;
+	rec_init(&r);
+	struct flow_table *t = order_table(&r);
+	struct conv v;
+	conv_init(&v, t);
+	conv_handshake(&v);
+	/* server segments acknowledging client bytes that never come: they wait
+	 * FLOW_REORDER_PKTS packets, then the bytes are a gap and all go on */
+	for (int i = 0; i < FLOW_REORDER_PKTS; i++)
+		conv_send(&v, 1, (uint32_t)i * 2, PA, "x\n", 100);
+	assert_int_equal(r.stream[1][1].len, 0);
+	assert_int_equal(r.gaps, 0);
+	for (int i = FLOW_REORDER_PKTS; i < 3 * FLOW_REORDER_MAX; i++)
+		conv_send(&v, 1, (uint32_t)i * 2, PA, "x\n", 100);
+	assert_int_equal(r.gaps, 1);
+	assert_string_equal(buf_str(&r.stream[1][0]), "<gap 100>");
+	assert_int_equal(r.stream[1][1].len, 2 * 3 * FLOW_REORDER_MAX);
+	/* at the end what still waits goes on */
+	conv_send(&v, 0, 100, PA, "QUIT\r\n", 500);
+	assert_int_equal(r.stream[1][0].len, strlen("<gap 100>"));
+	flow_table_finish(t);
+	assert_string_equal(buf_str(&r.stream[1][0]), "<gap 100>QUIT\r\n");
+	assert_int_equal(flow_table_stats(t)->closed[FLOW_CLOSE_END], 1);
+	flow_table_free(t);
+	rec_free(&r);
+	buf_free(&order_log);
 }
 
 static void test_flow_gap_at_end(void **state)
@@ -337,6 +434,8 @@ int main(void)
 		cmocka_unit_test(test_flow_out_of_order_and_retransmission),
 		cmocka_unit_test(test_flow_overlap_conflict),
 		cmocka_unit_test(test_flow_gap_by_ack),
+		cmocka_unit_test(test_flow_reorder_across_directions),
+		cmocka_unit_test(test_flow_reorder_bounded),
 		cmocka_unit_test(test_flow_gap_at_end),
 		cmocka_unit_test(test_flow_midstream),
 		cmocka_unit_test(test_flow_port_reuse),

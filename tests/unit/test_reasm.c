@@ -166,6 +166,38 @@ static void test_reasm_fill_between_held(void **state)
 	fix_free(&f);
 }
 
+/* Would an acknowledgment report a gap? (decode/flow.c lets a segment wait
+ * while its ACK covers bytes not seen yet.) */
+static void test_reasm_covers(void **state)
+{
+	(void)state;
+	struct fix f;
+	fix_init(&f, REASM_OOO_DIR_MAX, REASM_OOO_TOTAL_MAX);
+	assert_true(tcp_reasm_covers(&f.r, 12345)); /* nothing seen: not tracked */
+	seg(&f, 99, PKT_TCP_SYN, NULL, 0);
+	assert_true(tcp_reasm_covers(&f.r, 100));
+	assert_false(tcp_reasm_covers(&f.r, 101));
+	seg(&f, 100, 0, "abc", 0);
+	assert_true(tcp_reasm_covers(&f.r, 103));
+	assert_true(tcp_reasm_covers(&f.r, 90)); /* an old ACK */
+	seg(&f, 106, 0, "ghi", 0); /* held after a hole at 103..106 */
+	assert_false(tcp_reasm_covers(&f.r, 104));
+	assert_false(tcp_reasm_covers(&f.r, 109));
+	seg(&f, 103, 0, "d", 0);
+	seg(&f, 104, 0, "ef", 0); /* filled: delivered up to 109 */
+	assert_true(tcp_reasm_covers(&f.r, 109));
+	seg(&f, 112, 0, "lm", 5); /* held, with 5 bytes cut off after it */
+	seg(&f, 109, 0, "jk", 0);
+	assert_true(tcp_reasm_covers(&f.r, 111));
+	assert_false(tcp_reasm_covers(&f.r, 113)); /* 111 was never seen */
+	seg(&f, 111, 0, "x", 0);
+	assert_true(tcp_reasm_covers(&f.r, 119)); /* known cut bytes count as seen */
+	assert_false(tcp_reasm_covers(&f.r, 120));
+	seg(&f, 119, PKT_TCP_FIN, NULL, 0);
+	assert_true(tcp_reasm_covers(&f.r, 120)); /* the FIN's own number is not data */
+	fix_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_reasm_flush_before_fin),
 		cmocka_unit_test(test_reasm_window_and_segs),
 		cmocka_unit_test(test_reasm_fill_between_held),
+		cmocka_unit_test(test_reasm_covers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,6 +160,106 @@ static void test_malformed(void **state)
 	smtp_parser_free(p);
 }
 
+/* As the capture decoder runs it (answer_without_code): a reply without a
+ * valid code still answers its command. */
+static void test_without_code_answers(void **state)
+{
+	(void)state;
+	struct col c;
+	memset(&c, 0, sizeof c);
+	struct smtp_parser_opts o = {.answer_without_code = true};
+	struct smtp_parser *p = smtp_parser_new(on_ev, &c, &o);
+	S("junk before the greeting\r\n220 hi\r\n"); /* joins the greeting */
+	assert_int_equal(c.nr, 1);
+	assert_true(c.r[0].flags & SMTP_REPLY_GREETING);
+	assert_int_equal(c.r[0].nlines, 2);
+	/* a first line without a code is held: the next line with a code joins it */
+	C("NOOP\r\n");
+	S("garbage line\r\n");
+	assert_int_equal(c.nr, 1);
+	S("250 end\r\n");
+	assert_int_equal(c.r[1].nlines, 2);
+	assert_int_equal(c.r[1].code, 250);
+	assert_int_equal(c.r[1].kind, SMTP_CMD_NOOP);
+	/* ...or the client's next command shows it stands alone: it still answers */
+	C("NOOP\r\n");
+	S("garbage again\r\n");
+	C("NOOP\r\n");
+	assert_int_equal(c.nr, 3);
+	assert_int_equal(c.r[2].code, 0);
+	assert_int_equal(c.r[2].kind, SMTP_CMD_NOOP);
+	assert_int_equal(c.r[2].answer_seq, c.cmd_seq[c.nc - 2]);
+	assert_string_equal(c.r[2].esc[0], "");
+	S("250 ok\r\n");
+	assert_int_equal(c.r[3].answer_seq, c.cmd_seq[c.nc - 1]);
+	/* a line without a code that opens with an enhanced code is a reply of its own */
+	C("NOOP\r\n");
+	S("4.7.0 [IPTS04] temporarily deferred\r\n");
+	assert_int_equal(c.nr, 5);
+	assert_int_equal(c.r[4].code, 0);
+	assert_string_equal(c.r[4].esc[0], "4.7.0");
+	assert_string_equal(c.r[4].msg[0], "[IPTS04] temporarily deferred");
+	assert_int_equal(c.r[4].kind, SMTP_CMD_NOOP);
+	/* held lines at the end of the stream: complete lines, not unterminated */
+	S("trailing words\r\n");
+	smtp_finish(p, 2);
+	assert_int_equal(c.nr, 6);
+	assert_int_equal(c.an[SMTP_AN_UNTERMINATED], 0);
+	assert_int_equal(c.an[SMTP_AN_REPLY_BAD_CODE], 5);
+	smtp_parser_free(p);
+}
+
+/* A capture gap in the server's stream (smtp_gap): a reply lost whole is
+ * counted lost and the next reply goes to the next command; a reply cut in
+ * its middle ends when the client sends what it had to wait for. */
+static void test_server_gaps(void **state)
+{
+	(void)state;
+	struct col c;
+	struct smtp_parser *p = mk(&c);
+	S("220 hi\r\n");
+	C("EHLO x\r\n");
+	S("250-hi\r\n250-PIPELINING\r\n250-SIZE 1");
+	smtp_gap(p, SMTP_DIR_SERVER, 20); /* the rest of the EHLO reply */
+	C("MAIL FROM:<a@b.c>\r\n");
+	assert_int_equal(c.nr, 2);
+	assert_int_equal(c.r[1].kind, SMTP_CMD_EHLO);
+	assert_true(c.r[1].flags & SMTP_REPLY_TRUNCATED);
+	assert_int_equal(c.r[1].nlines, 3);
+	assert_true(smtp_server_ext(p) & SMTP_EXT_PIPELINING);
+	S("250 2.1.0 Ok\r\n");
+	assert_int_equal(c.r[2].kind, SMTP_CMD_MAIL);
+	C("RCPT TO:<d@e.f>\r\nRCPT TO:<g@h.i>\r\n");
+	smtp_gap(p, SMTP_DIR_SERVER, 14); /* the first RCPT's reply */
+	S("250 2.1.5 Ok\r\n");
+	assert_int_equal(c.r[3].answer_seq, c.cmd_seq[c.nc - 1]);
+	assert_int_equal(c.an[SMTP_AN_REPLY_RESYNC], 1);
+	/* two replies in one gap: the reply after it names its command (354) */
+	C("RCPT TO:<j@k.l>\r\nNOOP\r\nDATA\r\n");
+	smtp_gap(p, SMTP_DIR_SERVER, 28);
+	S("354 go\r\n");
+	assert_int_equal(c.r[4].kind, SMTP_CMD_DATA);
+	assert_int_equal(smtp_pending_count(p), 0);
+	/* the 354 itself lost: the content the client sends shows it came */
+	C(".\r\n");
+	S("250 ok\r\n");
+	C("MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n");
+	S("250 ok\r\n250 ok\r\n");
+	smtp_gap(p, SMTP_DIR_SERVER, 8);
+	C("Subject: x\r\n\r\n.\r\n");
+	S("250 queued\r\n");
+	assert_int_equal(c.r[c.nr - 1].kind, SMTP_CMD_MESSAGE);
+	assert_int_equal(smtp_pending_count(p), 0);
+	/* the greeting lost: the first reply answers the first command */
+	smtp_parser_free(p);
+	p = mk(&c);
+	smtp_gap(p, SMTP_DIR_SERVER, 30);
+	C("EHLO x\r\n");
+	S("250 hi\r\n");
+	assert_int_equal(c.r[0].kind, SMTP_CMD_EHLO);
+	smtp_parser_free(p);
+}
+
 static void test_caps(void **state)
 {
 	(void)state;
@@ -224,6 +324,13 @@ static void test_pipelining(void **state)
 	/* a reply with nothing outstanding */
 	S("250 extra\r\n");
 	assert_int_equal(c.an[SMTP_AN_REPLY_UNSOLICITED], 1);
+	/* a refused EHLO changes nothing: the extensions stay (RFC 5321 4.1.4) */
+	C("EHLO\r\n");
+	S("501 Syntax: EHLO hostname\r\n");
+	assert_true(smtp_server_ext(p) & SMTP_EXT_PIPELINING);
+	C("HELO x\r\n");
+	S("250 hi\r\n");
+	assert_int_equal(smtp_server_ext(p), 0);
 	smtp_parser_free(p);
 
 	/* without PIPELINING advertised: flagged once per group */
@@ -321,6 +428,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_and_multi), cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_without_code_answers), cmocka_unit_test(test_server_gaps),
 		cmocka_unit_test(test_caps),             cmocka_unit_test(test_pipelining),
 		cmocka_unit_test(test_greeting_and_early), cmocka_unit_test(test_resync_354),
 		cmocka_unit_test(test_ehlo_keyword),     cmocka_unit_test(test_names),

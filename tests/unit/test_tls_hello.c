@@ -149,12 +149,28 @@ static void test_garbage(void **state)
 	tls_watch_free(&w);
 }
 
+static void test_cipher_names(void **state)
+{
+	(void)state;
+	char name[64];
+	/* known to OpenSSL */
+	assert_string_equal(tls_cipher_name(0x1301, name, sizeof name), "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(tls_cipher_name(0xc02f, name, sizeof name), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+	/* legacy suites OpenSSL 3 no longer builds still get their IANA names */
+	assert_string_equal(tls_cipher_name(0x0005, name, sizeof name), "TLS_RSA_WITH_RC4_128_SHA");
+	assert_string_equal(tls_cipher_name(0x000a, name, sizeof name), "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+	assert_string_equal(tls_cipher_name(0xc011, name, sizeof name), "TLS_ECDHE_RSA_WITH_RC4_128_SHA");
+	/* unassigned: the number */
+	assert_string_equal(tls_cipher_name(0x5a5a, name, sizeof name), "0x5a5a");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls13),
 		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_cipher_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@ static struct txn_session *run(const char *text)
 	assert_true(smtp_transcript_parse((const uint8_t *)text, strlen(text), &t, err, sizeof err));
 	struct txn_session *s = txn_session_new(TXN_KEEP_ALL, NULL);
 	txn_session_set_truncated(s, t.truncated);
-	struct smtp_parser_opts o = {.no_greeting = t.no_greeting};
+	struct smtp_parser_opts o = {.no_greeting = t.no_greeting, .answer_without_code = true};
 	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, s, &o);
 	smtp_transcript_feed(&t, p, NULL, NULL);
 	smtp_parser_free(p);
@@ -273,6 +273,147 @@ static void test_format(void **state)
 	txn_session_free(s);
 }
 
+/* RCPT, DATA or BDAT with no MAIL seen (lost in a gap, or before the capture):
+ * a transaction with an unknown sender keeps the message and its reply. */
+static void test_no_mail(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD "C: DATA\nS: 354 go\nC: Subject: hi\nC: \nC: body\nC: .\n"
+					     "S: 250 2.0.0 Ok: queued as 7F00AA\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 1);
+	struct txn *t = s->txns[0];
+	assert_null(t->mail_from);
+	assert_true(t->mail_missing);
+	assert_int_equal(t->mail.status, TXN_ST_NONE);
+	assert_int_equal(t->index, 1);
+	assert_int_equal(t->outcome, TXN_OUT_DELIVERED);
+	assert_string_equal(t->queue_id, "7F00AA");
+	assert_true(t->header_complete);
+	assert_int_equal(t->header.len, strlen("Subject: hi\r\n"));
+	assert_int_equal(s->commands[1]->kind, SMTP_CMD_DATA);
+	assert_int_equal(s->commands[1]->txn_index, 1);
+	assert_int_equal(s->commands[2]->txn_index, 1);
+	txn_session_free(s);
+	/* BDAT, and RCPT */
+	s = run(HEAD "C= BDAT 3 LAST\\r\\nabc\nS: 250 2.0.0 Ok: queued as B1B1B1\n"
+		     "C: RCPT TO:<c@d.example>\nS: 250 ok\nC: DATA\nS: 354 go\nC: .\nS: 250 ok\n");
+	assert_int_equal(s->ntxns, 2);
+	assert_int_equal(s->txns[0]->data_kind, TXN_DATA_BDAT);
+	assert_int_equal(s->txns[0]->msg_bytes, 3);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_DELIVERED);
+	assert_true(s->txns[1]->mail_missing);
+	assert_int_equal(s->txns[1]->nrcpts, 1);
+	assert_string_equal(s->txns[1]->rcpts[0].addr, "c@d.example");
+	assert_int_equal(s->txns[1]->outcome, TXN_OUT_DELIVERED);
+	txn_session_free(s);
+	/* refused ("need MAIL"): there was no transaction, only the command */
+	s = run(HEAD "C: DATA\nS: 503 5.5.1 Error: need MAIL command\n" ENV
+		     "C: DATA\nS: 354 go\nC: .\nS: 250 ok\n");
+	assert_int_equal(s->ntxns, 1);
+	assert_int_equal(s->txn_count, 1);
+	assert_string_equal(s->txns[0]->mail_from, "a@b.example");
+	assert_int_equal(s->txns[0]->index, 1);
+	assert_int_equal(s->commands[1]->txn_index, 0);
+	assert_int_equal(s->commands[1]->status, TXN_ST_REJECTED);
+	txn_session_free(s);
+	/* the same with the next transaction pipelined behind it */
+	s = run(HEAD "C= BDAT 5 X\\r\\nMAIL FROM:<a@b>\\r\\nRCPT TO:<c@d>\\r\\nDATA\\r\\n\n"
+		     "S= 501 5.5.4 Syntax\\r\\n250 ok\\r\\n250 ok\\r\\n354 go\\r\\n\nC: .\nS: 250 ok\n");
+	assert_int_equal(s->ntxns, 1);
+	assert_int_equal(s->txns[0]->index, 1);
+	assert_string_equal(s->txns[0]->mail_from, "a@b");
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_DELIVERED);
+	assert_int_equal(s->commands[1]->txn_index, 0);
+	txn_session_free(s);
+}
+
+/* A MAIL refused while a transaction is open (503 nested MAIL) leaves it open. */
+static void test_nested_mail(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD ENV "C: MAIL FROM:<z@b.example>\nS: 503 5.5.1 Error: nested MAIL command\n"
+					     "C: RCPT TO:<e@f.example>\nS: 250 2.1.5 Ok\nC: DATA\nS: 354 go\nC: .\n"
+					     "S: 250 2.0.0 Ok: queued as N1N1N1\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 2);
+	struct txn *z = s->txns[0], *a = s->txns[1];
+	assert_string_equal(z->mail_from, "z@b.example");
+	assert_int_equal(z->index, 2);
+	assert_int_equal(z->outcome, TXN_OUT_REJECTED_MAIL);
+	assert_int_equal(z->nrcpts, 0);
+	assert_string_equal(a->mail_from, "a@b.example");
+	assert_int_equal(a->index, 1);
+	assert_int_equal(a->outcome, TXN_OUT_DELIVERED);
+	assert_int_equal(a->nrcpts, 2);
+	assert_string_equal(a->rcpts[1].addr, "e@f.example");
+	assert_string_equal(a->queue_id, "N1N1N1");
+	txn_session_free(s);
+	/* pipelined after the end of data, before its reply: accepted, it follows */
+	s = run(HEAD ENV "C: DATA\nS: 354 go\nC= .\\r\\nMAIL FROM:<n@b>\\r\\nRCPT TO:<m@d>\\r\\n\n"
+		     "S= 250 ok\\r\\n250 ok\\r\\n250 ok\\r\\n\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 2);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_DELIVERED);
+	assert_string_equal(s->txns[1]->mail_from, "n@b");
+	assert_int_equal(s->txns[1]->nrcpts, 1);
+	assert_int_equal(s->txns[1]->outcome, TXN_OUT_ABORTED_QUIT);
+	txn_session_free(s);
+}
+
+/* Only an accepted HELO/EHLO resets the session and names the client (RFC 5321 4.1.4). */
+static void test_refused_ehlo(void **state)
+{
+	(void)state;
+	struct txn_session *s = run("S: 220 mx\nC: HELO client.example\nS: 250 mx\n" ENV "C: ehlo\n"
+				    "S: 501 Syntax: EHLO hostname\nC: DATA\nS: 354 go\nC: .\nS: 250 ok\n");
+	assert_int_equal(s->ntxns, 1);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_DELIVERED);
+	assert_int_equal(s->txns[0]->nrcpts, 1);
+	assert_string_equal(s->helo_name, "client.example");
+	assert_int_equal(s->helo_kind, SMTP_CMD_HELO);
+	assert_int_equal(s->helo_reply.code, 250);
+	txn_session_free(s);
+	/* refused EHLO, then HELO accepted; a refused one alone still names the client */
+	s = run("S: 220 mx\nC: EHLO one.example\nS: 500 what\nC: HELO two.example\nS: 250 ok\n");
+	assert_string_equal(s->helo_name, "two.example");
+	assert_int_equal(s->helo_kind, SMTP_CMD_HELO);
+	txn_session_free(s);
+	s = run("S: 220 mx\nC: EHLO one.example\nS: 550 go away\nC: QUIT\nS: 221 bye\n");
+	assert_string_equal(s->helo_name, "one.example");
+	assert_int_equal(s->helo_reply.code, 550);
+	txn_session_free(s);
+	/* an accepted EHLO keeps what was sent after it */
+	s = run(HEAD "C= MAIL FROM:<a@b>\\r\\nEHLO again\\r\\nMAIL FROM:<c@d>\\r\\n\n"
+		     "S= 250 ok\\r\\n250 again\\r\\n250 ok\\r\\n\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 2);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_ABORTED_EHLO);
+	assert_string_equal(s->txns[1]->mail_from, "c@d");
+	assert_int_equal(s->txns[1]->outcome, TXN_OUT_ABORTED_QUIT);
+	assert_string_equal(s->helo_name, "again");
+	txn_session_free(s);
+}
+
+/* A reply without a valid code answers its command; its status comes from its
+ * enhanced code, or it is malformed. */
+static void test_reply_without_code(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD ENV "C: DATA\nS: 354 go\nC: .\n"
+					     "S: 4.7.0 [IPTS04] Messages temporarily deferred\nC: QUIT\n");
+	struct txn *t = s->txns[0];
+	assert_int_equal(t->final.status, TXN_ST_DEFERRED);
+	assert_int_equal(t->final.reply.code, 0);
+	assert_string_equal(t->final.reply.esc, "4.7.0");
+	assert_non_null(strstr(t->final.reply.text, "temporarily deferred"));
+	assert_int_equal(t->outcome, TXN_OUT_REJECTED_MESSAGE);
+	assert_int_equal(t->outcome_status, TXN_ST_DEFERRED);
+	txn_session_free(s);
+	s = run(HEAD "C: NOOP\nS: what is this\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->commands[1]->status, TXN_ST_MALFORMED);
+	assert_string_equal(s->commands[1]->reply.text, "what is this");
+	assert_int_equal(s->commands[2]->status, TXN_ST_OK);
+	assert_string_equal(txn_status_name(TXN_ST_MALFORMED), "malformed");
+	txn_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_disconnect_and_truncated), cmocka_unit_test(test_bdat_and_auth),
 		cmocka_unit_test(test_header_cap),    cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_keep_none_without_callbacks), cmocka_unit_test(test_format),
+		cmocka_unit_test(test_no_mail),       cmocka_unit_test(test_nested_mail),
+		cmocka_unit_test(test_refused_ehlo),  cmocka_unit_test(test_reply_without_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

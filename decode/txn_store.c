@@ -1,0 +1,172 @@
+/* txn_store.c - storage of the SMTP transaction model (decode/txn.c): copies of replies and parameters, the header block of a message (RFC 5322 2.2), EHLO keywords (RFC 5321 4.1.1.1), freeing. */
+#include "txn.h"
+#include "txn_internal.h"
+#include "limits.h"
+#include "xmalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *txn_dup_str(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+void txn_reply_clear(struct txn_reply *r)
+{
+	free(r->text);
+	memset(r, 0, sizeof *r);
+}
+
+/* One allocation of the exact size: reply texts are copied for every command
+ * of every session of a capture, so this sits on the hot path. */
+void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
+{
+	txn_reply_clear(dst);
+	size_t total = 0;
+	for (size_t i = 0; i < r->nlines; i++)
+		total += r->lines[i].text_len + (i ? 1 : 0);
+	if (total > SMTP_TXN_REPLY_TEXT_MAX)
+		total = SMTP_TXN_REPLY_TEXT_MAX;
+	char *t = xmalloc(total + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < r->nlines && n < total; i++) {
+		const struct smtp_reply_line *l = &r->lines[i];
+		if (i)
+			t[n++] = '\n';
+		size_t take = l->text_len < total - n ? l->text_len : total - n;
+		memcpy(t + n, l->text, take);
+		n += take;
+	}
+	for (size_t i = 0; i < r->nlines && !dst->esc[0]; i++)
+		if (r->lines[i].has_esc)
+			esc_format(&r->lines[i].esc, dst->esc, sizeof dst->esc);
+	t[n] = '\0';
+	dst->code = r->code;
+	dst->nlines = r->nlines;
+	dst->text = t;
+	dst->text_len = n;
+	dst->ts = ts;
+}
+
+struct txn_param *txn_params_copy(const struct smtp_command *c, size_t *n)
+{
+	*n = c->nparams;
+	if (!c->nparams)
+		return NULL;
+	struct txn_param *p = xcalloc(c->nparams, sizeof *p);
+	for (size_t i = 0; i < c->nparams; i++) {
+		p[i].key = xstrdup(c->params[i].key);
+		p[i].value = c->params[i].value ? xstrdup(c->params[i].value) : NULL;
+	}
+	return p;
+}
+
+void txn_params_free(struct txn_param *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].key);
+		free(p[i].value);
+	}
+	free(p);
+}
+
+void txn_free(struct txn *t)
+{
+	if (!t)
+		return;
+	free(t->mail_from);
+	txn_params_free(t->mail_params, t->mail_nparams);
+	txn_reply_clear(&t->mail.reply);
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		free(t->rcpts[i].addr);
+		free(t->rcpts[i].orcpt);
+		txn_params_free(t->rcpts[i].params, t->rcpts[i].nparams);
+		txn_reply_clear(&t->rcpts[i].step.reply);
+	}
+	free(t->rcpts);
+	txn_reply_clear(&t->data.reply);
+	txn_reply_clear(&t->final.reply);
+	buf_free(&t->header);
+	free(t);
+}
+
+void txn_command_free(struct txn_command *c)
+{
+	if (!c)
+		return;
+	free(c->line);
+	txn_reply_clear(&c->reply);
+	free(c);
+}
+
+void txn_exts_clear(struct txn_session *s)
+{
+	for (size_t i = 0; i < s->nexts; i++) {
+		free(s->exts[i].keyword);
+		free(s->exts[i].params);
+	}
+	free(s->exts);
+	s->exts = NULL;
+	s->nexts = 0;
+}
+
+void txn_replace_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+void txn_exts_set(struct txn_session *s, const struct smtp_reply *r)
+{
+	txn_exts_clear(s);
+	if (r->nlines < 2)
+		return;
+	s->exts = xcalloc(r->nlines - 1, sizeof *s->exts);
+	for (size_t i = 1; i < r->nlines; i++) {
+		char kw[64];
+		const uint8_t *pp;
+		size_t pl;
+		if (!smtp_ehlo_keyword((const uint8_t *)r->lines[i].text, r->lines[i].text_len, kw, sizeof kw, &pp, &pl))
+			continue;
+		s->exts[s->nexts].keyword = xstrdup(kw);
+		s->exts[s->nexts].params = xmemdup0(pp, pl);
+		s->nexts++;
+	}
+}
+
+void txn_header_feed(struct txn *t, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len && !t->header_complete && !t->header_truncated) {
+		if (t->header_bol) {
+			if (p[i] == '\n') {
+				t->header_complete = true;
+				break;
+			}
+			if (t->header_cr) {
+				t->header_cr = false;
+				if (!buf_append_byte(&t->header, '\r')) {
+					t->header_truncated = true;
+					break;
+				}
+			} else if (p[i] == '\r') {
+				t->header_cr = true;
+				i++;
+				continue;
+			}
+			t->header_bol = false;
+		}
+		const uint8_t *lf = memchr(p + i, '\n', len - i);
+		size_t end = lf ? (size_t)(lf - p) + 1 : len;
+		size_t room = t->header.max - t->header.len;
+		if (end - i > room) {
+			buf_append(&t->header, p + i, room);
+			t->header_truncated = true;
+			break;
+		}
+		buf_append(&t->header, p + i, end - i);
+		t->header_bol = lf != NULL;
+		i = end;
+	}
+}
