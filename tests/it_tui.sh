@@ -29,62 +29,6 @@ unset NO_COLOR
 S=tuitest
 trap 'tui_stop "$S"; rm -rf "$TMPD"' EXIT
 
-# expect DESC TEXT [SECONDS]: pass when TEXT shows up on the screen in time.
-expect() {
-	if tui_wait "$S" "$2" "${3:-5}"; then
-		ok "$1"
-	else
-		not_ok "$1 (waited for: $2)"
-		tui_screen "$S" 2>/dev/null | sed 's/^/    | /'
-	fi
-}
-# expect_not DESC TEXT: pass when TEXT is not on the screen now.
-expect_not() {
-	if tui_screen "$S" | grep -qF -- "$2"; then
-		not_ok "$1 (found: $2)"
-		tui_screen "$S" | sed 's/^/    | /'
-	else
-		ok "$1"
-	fi
-}
-pane_fmt() { tui_tmux display-message -p -t "$S" "$1" 2>/dev/null; }
-# Each run goes through a small shell that records the program's exit status
-# in $EXITF (tmux itself may not have it yet when the pane is already dead).
-EXITF="$TMPD/exit"
-start() { # start SIZE CMD...
-	size=$1
-	shift
-	rm -f "$EXITF"
-	tui_start "$S" "$size" sh -c 'f=$1; shift; "$@"; echo $? >"$f"' sh "$EXITF" "$@"
-}
-# Stop the session and wait (bounded) until the tmux server is really gone, so
-# that the next start does not talk to a server on its way out.
-stop() {
-	tui_stop "$S"
-	i=0
-	while [ "$i" -lt 40 ] && tui_tmux ls >/dev/null 2>&1; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-# Wait (bounded) for the program to exit; prints its exit status.
-wait_exit() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		if [ -s "$EXITF" ]; then
-			cat "$EXITF"
-			return 0
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo running
-}
-# The X10 mouse report tmux and xterm send: ESC [ M button col row, each +32,
-# positions counted from 1.
-mouse() { # mouse BUTTON X Y (0-based)
-	tui_type "$S" "$(printf '\033[M')$(printf "\\$(printf %o $(($1 + 32)))\\$(printf %o $(($2 + 33)))\\$(printf %o $(($3 + 33)))")"
-}
 # Wait (bounded) until screen row N differs from TEXT.
 wait_row_change() { # wait_row_change N TEXT
 	i=0
@@ -95,7 +39,6 @@ wait_row_change() { # wait_row_change N TEXT
 	done
 	return 1
 }
-row_of() { tui_screen "$S" | grep -nF -- "$1" | head -n 1 | cut -d: -f1; }
 
 # ---- Home ----
 start 90x28 "$SMTPSCOPE"

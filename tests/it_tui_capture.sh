@@ -33,22 +33,6 @@ S=captest
 trap 'tui_stop "$S"; rm -rf "$TMPD"' EXIT
 SAMPLE=$TOP/samples/sample.pcap
 
-expect() {
-	if tui_wait "$S" "$2" "${3:-5}"; then
-		ok "$1"
-	else
-		not_ok "$1 (waited for: $2)"
-		tui_screen "$S" 2>/dev/null | sed 's/^/    | /'
-	fi
-}
-expect_not() {
-	if tui_screen "$S" | grep -qF -- "$2"; then
-		not_ok "$1 (found: $2)"
-		tui_screen "$S" | sed 's/^/    | /'
-	else
-		ok "$1"
-	fi
-}
 # Wait (bounded) until TEXT is gone from the screen.
 expect_gone() {
 	i=0
@@ -60,39 +44,6 @@ expect_gone() {
 	not_ok "$1 (still there: $2)"
 	tui_screen "$S" | sed 's/^/    | /'
 }
-pane_fmt() { tui_tmux display-message -p -t "$S" "$1" 2>/dev/null; }
-EXITF="$TMPD/exit"
-start() { # start SIZE CMD...
-	size=$1
-	shift
-	rm -f "$EXITF"
-	tui_start "$S" "$size" sh -c 'f=$1; shift; "$@"; echo $? >"$f"' sh "$EXITF" "$@"
-}
-stop() {
-	tui_stop "$S"
-	i=0
-	while [ "$i" -lt 40 ] && tui_tmux ls >/dev/null 2>&1; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-wait_exit() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		if [ -s "$EXITF" ]; then
-			cat "$EXITF"
-			return 0
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo running
-}
-mouse() { # mouse BUTTON X Y (0-based)
-	tui_type "$S" "$(printf '\033[M')$(printf "\\$(printf %o $(($1 + 32)))\\$(printf %o $(($2 + 33)))\\$(printf %o $(($3 + 33)))")"
-}
-row_text() { tui_screen "$S" | sed -n "$1p"; }
-row_of() { tui_screen "$S" | grep -nF -- "$1" | head -n 1 | cut -d: -f1; }
 
 # The rows a capture should give, counted from `decode --json` (another path
 # through the decoder): all, those with a 5xx reply, those with an alice@

@@ -49,50 +49,6 @@ unset NO_COLOR
 export XDG_STATE_HOME="$TMPD/state"
 mkdir -p "$TMPD/cwd"
 
-expect() { # expect DESC TEXT [SECONDS]
-	if tui_wait "$S" "$2" "${3:-5}"; then
-		ok "$1"
-	else
-		not_ok "$1 (waited for: $2)"
-		tui_screen "$S" 2>/dev/null | sed 's/^/    | /'
-	fi
-}
-expect_not() { # expect_not DESC TEXT: TEXT is not on the screen now
-	if tui_screen "$S" | grep -qF -- "$2"; then
-		not_ok "$1 (found: $2)"
-		tui_screen "$S" | sed 's/^/    | /'
-	else
-		ok "$1"
-	fi
-}
-pane_fmt() { tui_tmux display-message -p -t "$S" "$1" 2>/dev/null; }
-EXITF="$TMPD/exit"
-start() { # start SIZE CMD...
-	size=$1
-	shift
-	rm -f "$EXITF"
-	tui_start "$S" "$size" sh -c 'f=$1; shift; "$@"; echo $? >"$f"' sh "$EXITF" "$@"
-}
-stop() {
-	tui_stop "$S"
-	i=0
-	while [ "$i" -lt 40 ] && tui_tmux ls >/dev/null 2>&1; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-wait_exit() {
-	i=0
-	while [ "$i" -lt 100 ]; do
-		if [ -s "$EXITF" ]; then
-			cat "$EXITF"
-			return 0
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo running
-}
 line() { tui_type "$S" "$1"; tui_keys "$S" Enter; } # type a line and Enter
 input_row() { tui_screen "$S" | grep -E '^(smtp|data|closed|Target)> |^password for' | tail -n 1; }
 # ms_until TEXT [SECONDS]: milliseconds until TEXT shows (empty on a timeout)
