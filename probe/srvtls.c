@@ -232,19 +232,14 @@ void srvtls_conn_free(struct srvtls_conn *c)
 static enum tls_io srvtls_fail(struct srvtls_conn *c, int rc)
 {
 	int saved = errno;
-	int e = SSL_get_error(c->ssl, rc);
-	if (e == SSL_ERROR_WANT_READ)
-		return TLS_IO_WANT_READ;
-	if (e == SSL_ERROR_WANT_WRITE)
-		return TLS_IO_WANT_WRITE;
-	if (e == SSL_ERROR_ZERO_RETURN)
-		return TLS_IO_CLOSED;
+	int e;
+	enum tls_io st = tls_io_status(c->ssl, rc, &e);
+	if (st != TLS_IO_ERROR)
+		return st;
 	unsigned long ec = ERR_peek_last_error();
-	if (e == SSL_ERROR_SYSCALL && ec == 0)
-		snprintf(c->err, sizeof c->err, "%s",
-			 saved ? strerror(saved) : "peer closed the connection without close_notify");
-	else if (ERR_GET_LIB(ec) == ERR_LIB_SSL &&
-		 ERR_GET_REASON(ec) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+	if (e == SSL_ERROR_SYSCALL && ec == 0 && saved != 0)
+		snprintf(c->err, sizeof c->err, "%s", strerror(saved));
+	else if (tls_io_unclean_eof(e, ec, saved))
 		snprintf(c->err, sizeof c->err, "peer closed the connection without close_notify");
 	else
 		snprintf(c->err, sizeof c->err, "TLS error: %s",

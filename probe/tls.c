@@ -215,28 +215,42 @@ void tls_free(struct tls *t)
 	free(t);
 }
 
-/* Classify a failed SSL_* call; errno must be as the call left it. */
-static enum tls_io tls_fail(struct tls *t, int rc)
+enum tls_io tls_io_status(SSL *ssl, int rc, int *ssl_err)
 {
-	int saved = errno;
-	int e = SSL_get_error(t->ssl, rc);
+	int e = SSL_get_error(ssl, rc);
+	*ssl_err = e;
 	if (e == SSL_ERROR_WANT_READ)
 		return TLS_IO_WANT_READ;
 	if (e == SSL_ERROR_WANT_WRITE)
 		return TLS_IO_WANT_WRITE;
 	if (e == SSL_ERROR_ZERO_RETURN)
 		return TLS_IO_CLOSED;
+	return TLS_IO_ERROR;
+}
+
+bool tls_io_unclean_eof(int ssl_err, unsigned long ec, int saved_errno)
+{
+	if (ssl_err == SSL_ERROR_SYSCALL && ec == 0 && saved_errno == 0)
+		return true;
+	return ERR_GET_LIB(ec) == ERR_LIB_SSL && ERR_GET_REASON(ec) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
+/* Classify a failed SSL_* call; errno must be as the call left it. */
+static enum tls_io tls_fail(struct tls *t, int rc)
+{
+	int saved = errno;
+	int e;
+	enum tls_io st = tls_io_status(t->ssl, rc, &e);
+	if (st != TLS_IO_ERROR)
+		return st;
 	unsigned long ec = ERR_peek_last_error();
 	int reason = ERR_GET_REASON(ec);
 	long vr = SSL_get_verify_result(t->ssl);
-	if (e == SSL_ERROR_SYSCALL && saved == 0 && ec == 0) {
-		t->err = TLS_ERR_EOF;
-		snprintf(t->errtext, sizeof t->errtext, "peer closed the connection without a TLS close_notify");
-	} else if (e == SSL_ERROR_SYSCALL && ec == 0) {
+	if (e == SSL_ERROR_SYSCALL && ec == 0 && saved != 0) {
 		t->err = TLS_ERR_SYSCALL;
 		t->sys_errno = saved;
 		snprintf(t->errtext, sizeof t->errtext, "%s", strerror(saved));
-	} else if (ERR_GET_LIB(ec) == ERR_LIB_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+	} else if (tls_io_unclean_eof(e, ec, saved)) {
 		t->err = TLS_ERR_EOF;
 		snprintf(t->errtext, sizeof t->errtext, "peer closed the connection without a TLS close_notify");
 	} else if (ERR_GET_LIB(ec) == ERR_LIB_SSL && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {

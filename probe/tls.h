@@ -118,4 +118,13 @@ void tls_info_collect(struct tls *t, struct tls_info *info);
 void tls_info_clear(struct tls_info *info);
 const char *tls_err_name(enum tls_err e);
 
+/* Shared by the client (tls.c) and the practice server (srvtls.c) to classify
+ * a failed SSL_* call: WANT_READ, WANT_WRITE, CLOSED (close_notify), or ERROR
+ * with *ssl_err set to SSL_get_error's value. errno must be as the call left it. */
+struct ssl_st;
+enum tls_io tls_io_status(struct ssl_st *ssl, int rc, int *ssl_err);
+/* After TLS_IO_ERROR: true when the peer closed the connection without a
+ * close_notify (ec: ERR_peek_last_error(), saved_errno: errno after the call). */
+bool tls_io_unclean_eof(int ssl_err, unsigned long ec, int saved_errno);
+
 #endif
