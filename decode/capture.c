@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CAPTURE_SPARE_PARSERS 8
+
 struct capture {
 	struct capture_callbacks cb;
 	void *ctx;
 	struct flow_table *flows;
 	struct capture_stats stats;
 	uint64_t next_id;
+	/* parsers of closed sessions, reset for the next ones: a capture opens
+	 * one per SMTP connection and their buffers grow the same way each time */
+	struct smtp_parser *spare[CAPTURE_SPARE_PARSERS];
+	size_t nspare;
 };
 
 bool capture_smtp_port(uint16_t port)
@@ -132,16 +138,28 @@ static bool capture_detect(struct capture_session *s, enum flow_dir dir, const u
 					.answer_without_code = true};
 	s->midstream = opts.no_greeting;
 	s->model = txn_session_new(TXN_KEEP_ALL, NULL);
-	s->parser = smtp_parser_new(capture_smtp_event, s, &opts);
+	if (s->cap->nspare)
+		s->parser = smtp_parser_reset(s->cap->spare[--s->cap->nspare], capture_smtp_event, s, &opts);
+	else
+		s->parser = smtp_parser_new(capture_smtp_event, s, &opts);
 	if (s->how == CAPTURE_BY_PORT)
 		capture_confirm(s);
 	return true;
 }
 
+/* A parser no longer needed: kept for the next session, or freed. */
+static void capture_parser_done(struct capture *c, struct smtp_parser *p)
+{
+	if (c->nspare < CAPTURE_SPARE_PARSERS)
+		c->spare[c->nspare++] = p;
+	else
+		smtp_parser_free(p);
+}
+
 /* Not SMTP after all: drop the parser and the model, stop delivery. */
 static void capture_drop(struct capture *c, struct capture_session *s, struct flow *f)
 {
-	smtp_parser_free(s->parser);
+	capture_parser_done(c, s->parser);
 	txn_session_free(s->model);
 	s->parser = NULL;
 	s->model = NULL;
@@ -202,7 +220,7 @@ static void capture_flow_close(void *ctx, struct flow *f, enum flow_close_reason
 	struct capture_session *s = f->user;
 	f->user = NULL;
 	if (s->parser && !s->confirmed) { /* a 220 greeting, but never an SMTP command */
-		smtp_parser_free(s->parser);
+		capture_parser_done(c, s->parser);
 		s->parser = NULL;
 		c->stats.non_smtp_flows++;
 	}
@@ -219,7 +237,7 @@ static void capture_flow_close(void *ctx, struct flow *f, enum flow_close_reason
 	if (s->tls) /* everything after TLS began, gaps included */
 		for (int d = 0; d < 2; d++)
 			s->tls->seen.bytes[d] = smtp_tls_bytes(s->parser, d == 0 ? SMTP_DIR_CLIENT : SMTP_DIR_SERVER);
-	smtp_parser_free(s->parser);
+	capture_parser_done(c, s->parser);
 	s->parser = NULL;
 	s->flow = NULL;
 	c->stats.transactions += s->model->txn_count;
@@ -258,6 +276,8 @@ void capture_free(struct capture *c)
 	if (!c)
 		return;
 	flow_table_free(c->flows);
+	while (c->nspare)
+		smtp_parser_free(c->spare[--c->nspare]);
 	free(c);
 }
 

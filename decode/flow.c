@@ -734,16 +734,47 @@ void flow_table_free(struct flow_table *t)
 	free(t);
 }
 
+/* Decimal digits of v (at most 5) at p; returns the end. */
+static char *flow_put_uint(char *p, unsigned v)
+{
+	char tmp[8];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < sizeof tmp);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "a.b.c.d:port" without printf: every session's endpoints are formatted. */
+static void flow_format_v4(const struct flow_endpoint *e, char *out, size_t outlen)
+{
+	char tmp[24], *p = tmp;
+	for (int i = 0; i < 4; i++) {
+		p = flow_put_uint(p, e->addr[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	p = flow_put_uint(p, e->port);
+	size_t n = (size_t)(p - tmp);
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, tmp, n);
+	out[n] = '\0';
+}
+
 void flow_endpoint_format(const struct flow *f, enum flow_dir side, char *out, size_t outlen)
 {
 	char a[INET6_ADDRSTRLEN];
 	const struct flow_endpoint *e = &f->ep[side];
 	if (!outlen)
 		return;
-	if (!inet_ntop(f->version == 6 ? AF_INET6 : AF_INET, e->addr, a, sizeof a))
+	if (f->version != 6) {
+		flow_format_v4(e, out, outlen);
+		return;
+	}
+	if (!inet_ntop(AF_INET6, e->addr, a, sizeof a))
 		a[0] = '\0';
-	if (f->version == 6)
-		snprintf(out, outlen, "[%s]:%u", a, (unsigned)e->port);
-	else
-		snprintf(out, outlen, "%s:%u", a, (unsigned)e->port);
+	snprintf(out, outlen, "[%s]:%u", a, (unsigned)e->port);
 }

@@ -2,14 +2,20 @@
  * feeding the flow engine; see pcap_in.h. */
 #include "decode/pcap_in.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode/xmalloc.h"
 
+/* The stdio buffer under libpcap's reads: with the default (one page) a
+ * large capture costs a read system call per 4 KB. */
+#define PCAP_IN_STDIO_BUF (1024 * 1024)
+
 struct pcap_in {
 	pcap_t *p;
+	char *iobuf; /* the FILE's buffer; freed after pcap_close */
 	int linktype;
 	uint64_t packets;
 	char err[PCAP_ERRBUF_SIZE + 64];
@@ -37,27 +43,56 @@ static bool pcap_in_set_filter(pcap_t *p, const char *filter, char *err, size_t 
 	return true;
 }
 
+/* The file (or stdin) as a stream with a large buffer, for libpcap. A file's
+ * buffer is *iobuf (freed after the stream is closed); stdin's is static, as
+ * the stream may outlive the reader. */
+static FILE *pcap_in_fopen(const char *path, char **iobuf, char *err, size_t errlen)
+{
+	static char stdin_buf[PCAP_IN_STDIO_BUF];
+	*iobuf = NULL;
+	if (strcmp(path, "-") == 0) {
+		setvbuf(stdin, stdin_buf, _IOFBF, sizeof stdin_buf);
+		return stdin;
+	}
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	*iobuf = malloc(PCAP_IN_STDIO_BUF);
+	if (*iobuf && setvbuf(fp, *iobuf, _IOFBF, PCAP_IN_STDIO_BUF) != 0) {
+		free(*iobuf);
+		*iobuf = NULL;
+	}
+	return fp;
+}
+
 struct pcap_in *pcap_in_open(const char *path, const char *filter, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p;
+	char *iobuf = NULL;
 	ebuf[0] = '\0';
 	if (errlen)
 		err[0] = '\0';
-	if (strcmp(path, "-") == 0)
-		p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-	else
-		p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	FILE *fp = pcap_in_fopen(path, &iobuf, err, errlen);
+	if (!fp)
+		return NULL;
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!p) {
 		snprintf(err, errlen, "%s", ebuf);
+		if (fp != stdin)
+			fclose(fp);
+		free(iobuf);
 		return NULL;
 	}
 	if (filter && *filter && !pcap_in_set_filter(p, filter, err, errlen)) {
 		pcap_close(p);
+		free(iobuf);
 		return NULL;
 	}
 	struct pcap_in *r = xcalloc(1, sizeof *r);
 	r->p = p;
+	r->iobuf = iobuf;
 	r->linktype = pcap_datalink(p);
 	return r;
 }
@@ -118,6 +153,7 @@ void pcap_in_close(struct pcap_in *r)
 	if (!r)
 		return;
 	pcap_close(r->p);
+	free(r->iobuf);
 	free(r);
 }
 

@@ -316,6 +316,11 @@ struct smtp_parser;
 /* A new parser (never NULL). opts may be NULL. Free with smtp_parser_free. */
 struct smtp_parser *smtp_parser_new(smtp_event_fn fn, void *user, const struct smtp_parser_opts *opts);
 void smtp_parser_free(struct smtp_parser *p);
+/* p made ready for a new stream, as smtp_parser_new would make it, keeping
+ * the memory its buffers grew (unless that is large); returns the parser to
+ * use (p, or a new one when p was freed). */
+struct smtp_parser *smtp_parser_reset(struct smtp_parser *p, smtp_event_fn fn, void *user,
+				      const struct smtp_parser_opts *opts);
 /* Feed bytes of one direction, any chunking; ts in microseconds. */
 void smtp_feed(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *data, size_t len, int64_t ts);
 /* nbytes of dir are missing (capture gap). Inside a line, the line keeps its

@@ -5,20 +5,66 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct smtp_parser *smtp_parser_new(smtp_event_fn fn, void *user, const struct smtp_parser_opts *opts)
+/* The fields smtp_parser_new sets on a zeroed parser; buffers keep their memory. */
+static void parser_setup(struct smtp_parser *p, smtp_event_fn fn, void *user, const struct smtp_parser_opts *opts)
 {
-	struct smtp_parser *p = xcalloc(1, sizeof *p);
 	p->fn = fn;
 	p->user = user;
 	p->greeting_pending = !(opts && opts->no_greeting);
 	p->answer_codeless = opts && opts->answer_without_code;
 	p->next_seq = 1;
 	p->cmode = SMTP_CM_LINES;
-	buf_init(&p->side[SMTP_DIR_CLIENT].line, SMTP_AUTH_LINE_MAX + 1);
-	buf_init(&p->side[SMTP_DIR_SERVER].line, SMTP_LINE_HARD_MAX + 1);
-	buf_init(&p->hold, SMTP_HOLD_MAX);
-	buf_init(&p->racc.text, SMTP_REPLY_MAX_BYTES + SMTP_REPLY_MAX_LINES);
-	buf_init(&p->auth_buf, SMTP_AUTH_LINE_MAX);
+	p->side[SMTP_DIR_CLIENT].line.max = SMTP_AUTH_LINE_MAX + 1;
+	p->side[SMTP_DIR_SERVER].line.max = SMTP_LINE_HARD_MAX + 1;
+	p->hold.max = SMTP_HOLD_MAX;
+	p->racc.text.max = SMTP_REPLY_MAX_BYTES + SMTP_REPLY_MAX_LINES;
+	p->auth_buf.max = SMTP_AUTH_LINE_MAX;
+}
+
+struct smtp_parser *smtp_parser_new(smtp_event_fn fn, void *user, const struct smtp_parser_opts *opts)
+{
+	struct smtp_parser *p = xcalloc(1, sizeof *p);
+	parser_setup(p, fn, user, opts);
+	return p;
+}
+
+/* Memory a parser may keep when it is reset for another stream. */
+#define SMTP_PARSER_KEEP_MAX (64 * 1024)
+
+static size_t parser_kept_bytes(const struct smtp_parser *p)
+{
+	return p->side[0].line.alloc + p->side[1].line.alloc + p->hold.alloc + p->auth_buf.alloc + p->racc.text.alloc +
+	       p->racc.alines * (sizeof *p->racc.lines + sizeof *p->racc.pub) + p->arena_size + p->qcap * sizeof *p->q;
+}
+
+static void keep_buf(struct buf *dst, const struct buf *src)
+{
+	*dst = *src;
+	buf_reset(dst);
+}
+
+struct smtp_parser *smtp_parser_reset(struct smtp_parser *p, smtp_event_fn fn, void *user,
+				      const struct smtp_parser_opts *opts)
+{
+	if (parser_kept_bytes(p) > SMTP_PARSER_KEEP_MAX) {
+		smtp_parser_free(p);
+		return smtp_parser_new(fn, user, opts);
+	}
+	struct smtp_parser old = *p;
+	memset(p, 0, sizeof *p);
+	for (int d = 0; d < SMTP_DIR_LAST; d++)
+		keep_buf(&p->side[d].line, &old.side[d].line);
+	keep_buf(&p->hold, &old.hold);
+	keep_buf(&p->auth_buf, &old.auth_buf);
+	keep_buf(&p->racc.text, &old.racc.text);
+	p->racc.lines = old.racc.lines;
+	p->racc.pub = old.racc.pub;
+	p->racc.alines = old.racc.alines;
+	p->arena = old.arena;
+	p->arena_size = old.arena_size;
+	p->q = old.q;
+	p->qcap = old.qcap;
+	parser_setup(p, fn, user, opts);
 	return p;
 }
 

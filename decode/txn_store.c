@@ -100,12 +100,10 @@ void txn_command_free(struct txn_command *c)
 	free(c);
 }
 
+/* The keywords and parameters live in the same allocation as the array
+ * (txn_exts_set). */
 void txn_exts_clear(struct txn_session *s)
 {
-	for (size_t i = 0; i < s->nexts; i++) {
-		free(s->exts[i].keyword);
-		free(s->exts[i].params);
-	}
 	free(s->exts);
 	s->exts = NULL;
 	s->nexts = 0;
@@ -117,22 +115,33 @@ void txn_replace_str(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
+/* One allocation for the array and every string: an EHLO reply is stored
+ * for every session of a capture. */
 void txn_exts_set(struct txn_session *s, const struct smtp_reply *r)
 {
 	txn_exts_clear(s);
 	if (r->nlines < 2)
 		return;
-	s->exts = xcalloc(r->nlines - 1, sizeof *s->exts);
+	size_t n = r->nlines - 1, strings = 0;
+	for (size_t i = 1; i < r->nlines; i++)
+		strings += r->lines[i].text_len + 2; /* keyword and params, each NUL-terminated */
+	struct txn_ext *e = xmalloc(n * sizeof *e + strings);
+	char *w = (char *)(e + n);
 	for (size_t i = 1; i < r->nlines; i++) {
 		char kw[64];
 		const uint8_t *pp;
 		size_t pl;
 		if (!smtp_ehlo_keyword((const uint8_t *)r->lines[i].text, r->lines[i].text_len, kw, sizeof kw, &pp, &pl))
 			continue;
-		s->exts[s->nexts].keyword = xstrdup(kw);
-		s->exts[s->nexts].params = xmemdup0(pp, pl);
+		size_t kl = strlen(kw); /* at most the line's length */
+		e[s->nexts].keyword = memcpy(w, kw, kl + 1);
+		w += kl + 1;
+		e[s->nexts].params = memcpy(w, pp, pl);
+		w[pl] = '\0';
+		w += pl + 1;
 		s->nexts++;
 	}
+	s->exts = e;
 }
 
 void txn_header_feed(struct txn *t, const uint8_t *p, size_t len)

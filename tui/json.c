@@ -2,23 +2,77 @@
 #include "json.h"
 #include "decode/printable.h"
 
+#include <stdio.h>
 #include <string.h>
+
+static void json_setup(struct json *j, FILE *out, bool pretty, bool buffered)
+{
+	j->out = out;
+	j->depth = 0;
+	memset(j->first, 0, sizeof j->first);
+	j->first[0] = true;
+	j->after_key = false;
+	j->pretty = pretty;
+	j->buffered = buffered;
+	j->len = 0;
+}
 
 void json_init(struct json *j, FILE *out, bool pretty)
 {
-	memset(j, 0, sizeof *j);
-	j->out = out;
-	j->pretty = pretty;
-	j->first[0] = true;
+	json_setup(j, out, pretty, false);
+}
+
+void json_init_buffered(struct json *j, FILE *out, bool pretty)
+{
+	json_setup(j, out, pretty, true);
+}
+
+void json_flush(struct json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->out);
+	j->len = 0;
+}
+
+/* The end of every public call: an unbuffered writer hands its bytes over. */
+static void json_done(struct json *j)
+{
+	if (!j->buffered)
+		json_flush(j);
+}
+
+static void json_put(struct json *j, const void *p, size_t n)
+{
+	if (n > sizeof j->buf - j->len) {
+		json_flush(j);
+		if (n >= sizeof j->buf) {
+			fwrite(p, 1, n, j->out);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, p, n);
+	j->len += n;
+}
+
+static void json_putc(struct json *j, char c)
+{
+	if (j->len == sizeof j->buf)
+		json_flush(j);
+	j->buf[j->len++] = c;
+}
+
+static void json_puts(struct json *j, const char *s)
+{
+	json_put(j, s, strlen(s));
 }
 
 static void json_indent(struct json *j)
 {
 	if (!j->pretty)
 		return;
-	fputc('\n', j->out);
+	json_putc(j, '\n');
 	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
+		json_put(j, "  ", 2);
 }
 
 /* Called before every value or key: writes the separating comma. */
@@ -29,7 +83,7 @@ static void json_sep(struct json *j)
 		return;
 	}
 	if (!j->first[j->depth])
-		fputc(',', j->out);
+		json_putc(j, ',');
 	j->first[j->depth] = false;
 	if (j->depth > 0)
 		json_indent(j);
@@ -38,10 +92,11 @@ static void json_sep(struct json *j)
 static void json_open(struct json *j, char c)
 {
 	json_sep(j);
-	fputc(c, j->out);
+	json_putc(j, c);
 	if (j->depth < JSON_MAX_DEPTH - 1)
 		j->depth++;
 	j->first[j->depth] = true;
+	json_done(j);
 }
 
 static void json_close(struct json *j, char c)
@@ -51,7 +106,8 @@ static void json_close(struct json *j, char c)
 		j->depth--;
 	if (!empty)
 		json_indent(j);
-	fputc(c, j->out);
+	json_putc(j, c);
+	json_done(j);
 }
 
 void json_obj_begin(struct json *j) { json_open(j, '{'); }
@@ -59,70 +115,86 @@ void json_obj_end(struct json *j) { json_close(j, '}'); }
 void json_arr_begin(struct json *j) { json_open(j, '['); }
 void json_arr_end(struct json *j) { json_close(j, ']'); }
 
-/* Bytes that can be written as they are inside a JSON string. */
+/* Bytes that can be written as they are inside a JSON string: printable
+ * ASCII except '"' and '\\'. */
+static const uint64_t json_plain_bits[4] = {
+	0xfffffffb00000000ull, /* 0x20-0x3f without '"' (0x22) */
+	0x7fffffffefffffffull, /* 0x40-0x7e without '\\' (0x5c) */
+	0, 0,
+};
+
 static bool json_plain(uint8_t c)
 {
-	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+	return (json_plain_bits[c >> 6] >> (c & 63)) & 1;
 }
 
-static void json_write_special(FILE *out, const uint8_t *p, size_t len, size_t *i)
+static void json_write_special(struct json *j, const uint8_t *p, size_t len, size_t *i)
 {
+	static const char hex[] = "0123456789abcdef";
 	uint8_t c = p[*i];
 	size_t n = c < 0x80 ? 1 : utf8_seq_len(p + *i, len - *i);
 	if (n > 1) {
-		fwrite(p + *i, 1, n, out);
+		json_put(j, p + *i, n);
 		*i += n;
 		return;
 	}
-	if (n == 0)
-		fputs("\\ufffd", out); /* invalid UTF-8 or a C1 control */
-	else if (c == '"' || c == '\\')
-		fprintf(out, "\\%c", c);
-	else if (c == '\n')
-		fputs("\\n", out);
-	else if (c == '\r')
-		fputs("\\r", out);
-	else if (c == '\t')
-		fputs("\\t", out);
-	else
-		fprintf(out, "\\u%04x", c);
 	(*i)++;
+	if (n == 0) {
+		json_put(j, "\\ufffd", 6); /* invalid UTF-8 or a C1 control */
+		return;
+	}
+	char e[6] = {'\\', (char)c};
+	size_t elen = 2;
+	if (c == '\n')
+		e[1] = 'n';
+	else if (c == '\r')
+		e[1] = 'r';
+	else if (c == '\t')
+		e[1] = 't';
+	else if (c != '"' && c != '\\') {
+		memcpy(e, "\\u00", 4);
+		e[4] = hex[c >> 4];
+		e[5] = hex[c & 15];
+		elen = 6;
+	}
+	json_put(j, e, elen);
 }
 
-/* Runs of plain bytes go out with one fwrite: a call per byte costs a
- * stdio lock each and dominated --json on large captures. */
-static void json_write_escaped(FILE *out, const uint8_t *p, size_t len)
+/* Runs of plain bytes are copied at once. */
+static void json_write_escaped(struct json *j, const uint8_t *p, size_t len)
 {
-	fputc('"', out);
+	json_putc(j, '"');
 	size_t i = 0;
 	while (i < len) {
 		size_t run = i;
 		while (run < len && json_plain(p[run]))
 			run++;
 		if (run > i) {
-			fwrite(p + i, 1, run - i, out);
+			json_put(j, p + i, run - i);
 			i = run;
 			continue;
 		}
-		json_write_special(out, p, len, &i);
+		json_write_special(j, p, len, &i);
 	}
-	fputc('"', out);
+	json_putc(j, '"');
 }
 
 void json_key(struct json *j, const char *key)
 {
 	json_sep(j);
-	json_write_escaped(j->out, (const uint8_t *)key, strlen(key));
-	fputc(':', j->out);
+	json_write_escaped(j, (const uint8_t *)key, strlen(key));
+	json_putc(j, ':');
 	if (j->pretty)
-		fputc(' ', j->out);
+		json_putc(j, ' ');
 	j->after_key = true;
+	json_done(j);
 }
 
 void json_strn(struct json *j, const uint8_t *p, size_t len)
 {
 	json_sep(j);
-	json_write_escaped(j->out, p, len);
+	json_write_escaped(j, p, len);
+	json_done(j);
 }
 
 void json_str(struct json *j, const char *s)
@@ -134,31 +206,79 @@ void json_str(struct json *j, const char *s)
 	json_strn(j, (const uint8_t *)s, strlen(s));
 }
 
+/* Decimal digits of v into the end of out (at least 20 bytes); returns the start. */
+static char *json_utoa(unsigned long long v, char *end)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+static void json_put_int(struct json *j, long long v)
+{
+	char tmp[24];
+	char *end = tmp + sizeof tmp;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	char *p = json_utoa(u, end);
+	if (v < 0)
+		*--p = '-';
+	json_put(j, p, (size_t)(end - p));
+}
+
 void json_int(struct json *j, long long v)
 {
 	json_sep(j);
-	fprintf(j->out, "%lld", v);
+	json_put_int(j, v);
+	json_done(j);
 }
 
 void json_double(struct json *j, double v)
 {
 	json_sep(j);
-	if (v != v || v > 1e300 || v < -1e300)
-		fputs("null", j->out);
-	else
-		fprintf(j->out, "%.3f", v);
+	if (v != v || v > 1e300 || v < -1e300) {
+		json_put(j, "null", 4);
+	} else {
+		char tmp[340];
+		int n = snprintf(tmp, sizeof tmp, "%.3f", v);
+		if (n > 0)
+			json_put(j, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+	}
+	json_done(j);
+}
+
+void json_milli(struct json *j, int64_t v)
+{
+	json_sep(j);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	char tmp[32];
+	char *end = tmp + sizeof tmp;
+	char *p = end;
+	unsigned frac = (unsigned)(u % 1000);
+	for (int i = 0; i < 3; i++, frac /= 10)
+		*--p = (char)('0' + frac % 10);
+	*--p = '.';
+	p = json_utoa(u / 1000, p);
+	if (v < 0)
+		*--p = '-';
+	json_put(j, p, (size_t)(end - p));
+	json_done(j);
 }
 
 void json_bool(struct json *j, bool v)
 {
 	json_sep(j);
-	fputs(v ? "true" : "false", j->out);
+	json_puts(j, v ? "true" : "false");
+	json_done(j);
 }
 
 void json_null(struct json *j)
 {
 	json_sep(j);
-	fputs("null", j->out);
+	json_put(j, "null", 4);
+	json_done(j);
 }
 
 void json_kv_str(struct json *j, const char *key, const char *s)
@@ -181,7 +301,8 @@ void json_kv_bool(struct json *j, const char *key, bool v)
 
 void json_end_line(struct json *j)
 {
-	fputc('\n', j->out);
+	json_putc(j, '\n');
+	json_flush(j);
 	j->depth = 0;
 	j->first[0] = true;
 	j->after_key = false;

@@ -1,6 +1,12 @@
 /* json.h - a small streaming JSON writer (RFC 8259) to a stdio stream. Strings
  * are escaped; invalid UTF-8 in input is replaced by U+FFFD so output is always
- * valid JSON. Commas are inserted automatically. Nesting depth is capped. */
+ * valid JSON. Commas are inserted automatically. Nesting depth is capped.
+ *
+ * Output goes through a buffer in struct json. A writer made by json_init
+ * hands every call's bytes to the stream at once (for documents written
+ * progressively, e.g. a live session's events); one made by
+ * json_init_buffered keeps them until json_end_line or json_flush (one stdio
+ * call per line: the capture decoder writes hundreds of MB this way). */
 #ifndef SMTPSCOPE_JSON_H
 #define SMTPSCOPE_JSON_H
 #include <stdbool.h>
@@ -9,6 +15,7 @@
 #include <stdio.h>
 
 #define JSON_MAX_DEPTH 32
+#define JSON_BUF_SIZE 16384
 
 struct json {
 	FILE *out;
@@ -16,9 +23,15 @@ struct json {
 	bool first[JSON_MAX_DEPTH]; /* no element written yet at this level */
 	bool after_key;
 	bool pretty;
+	bool buffered;
+	size_t len;                 /* bytes waiting in buf */
+	char buf[JSON_BUF_SIZE];
 };
 
 void json_init(struct json *j, FILE *out, bool pretty);
+void json_init_buffered(struct json *j, FILE *out, bool pretty);
+/* Hand what is buffered to the stream (not fflush). */
+void json_flush(struct json *j);
 void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);
@@ -28,13 +41,16 @@ void json_str(struct json *j, const char *s);           /* NULL writes null */
 void json_strn(struct json *j, const uint8_t *p, size_t len);
 void json_int(struct json *j, long long v);
 void json_double(struct json *j, double v);
+/* v / 1000 with exactly three decimals ("12.345"), as json_double would print it. */
+void json_milli(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 /* key + value shorthands */
 void json_kv_str(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
-/* End the document with a newline (one JSON value per line when not pretty). */
+/* End the document with a newline (one JSON value per line when not pretty);
+ * the line goes to the stream. */
 void json_end_line(struct json *j);
 
 #endif

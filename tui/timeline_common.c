@@ -27,7 +27,18 @@ void timeline_time(int64_t usec, char *buf, size_t size)
 		strftime(cached_day, sizeof cached_day, "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = t;
 	}
-	snprintf(buf, size, "%s.%06ldZ", cached_day, (long)(usec % 1000000));
+	/* "%s.%06ldZ" by hand: this runs for every timestamp printed */
+	char tail[9] = {'.', 0, 0, 0, 0, 0, 0, 'Z', 0};
+	long frac = (long)(usec % 1000000);
+	for (int i = 6; i >= 1; i--, frac /= 10)
+		tail[i] = (char)('0' + frac % 10);
+	size_t dl = strlen(cached_day);
+	if (size < dl + sizeof tail) {
+		snprintf(buf, size, "%s%s", cached_day, tail);
+		return;
+	}
+	memcpy(buf, cached_day, dl);
+	memcpy(buf + dl, tail, sizeof tail);
 }
 
 enum smtp_stage timeline_stage(enum smtp_cmd_kind k)

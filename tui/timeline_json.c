@@ -67,7 +67,7 @@ static void tj_latency(struct json *j, int64_t sent, const struct txn_reply *r)
 {
 	json_key(j, "latency_ms");
 	if (r->code || r->text)
-		json_double(j, (double)(r->ts - sent) / 1000.0);
+		json_milli(j, r->ts - sent);
 	else
 		json_null(j);
 }
@@ -254,7 +254,7 @@ static void tj_session_head(struct json *j, const struct capture_session *s)
 void timeline_json_session(FILE *f, const struct capture_session *s, const struct timeline_opts *o)
 {
 	struct json j;
-	json_init(&j, f, false);
+	json_init_buffered(&j, f, false);
 	json_obj_begin(&j);
 	tj_session_head(&j, s);
 	tj_tls(&j, s);

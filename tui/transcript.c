@@ -258,7 +258,7 @@ static void trj_reply(struct json *j, const struct session_entry *e)
 	json_kv_str(j, "stage", session_stage_name(e->stage));
 	if (e->latency_us >= 0) {
 		json_key(j, "latency_ms");
-		json_double(j, (double)e->latency_us / 1000.0);
+		json_milli(j, e->latency_us);
 	}
 	json_kv_bool(j, "incomplete", e->incomplete);
 	if (e->has_explanation) {
