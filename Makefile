@@ -23,9 +23,9 @@ SAN_FLAGS :=
 ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+ALL_CFLAGS := -std=c11 -pthread -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
               -DSMTPSCOPE_VERSION='"$(VERSION)"' -DSMTPSCOPE_DATADIR='"$(DATADIR)"' -I. $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS)
-LDLIBS   := $(PKG_LIBS) -lm
+LDLIBS   := $(PKG_LIBS) -lm -pthread
 
 LIB_SRC  := $(wildcard decode/*.c) $(wildcard probe/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

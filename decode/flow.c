@@ -16,11 +16,18 @@
 #define FLOW_SLOTS_MIN 1024
 #define FLOW_SWEEP_USEC 1000000 /* look for idle flows once a capture second */
 
+/* A slot keeps the flow's hash beside the pointer: a probe that does not
+ * match is settled without touching the flow (a cache miss per packet). */
+struct flow_slot {
+	uint64_t hash;
+	struct flow *f;
+};
+
 struct flow_table {
 	struct flow_callbacks cb;
 	void *ctx;
 	struct flow_config cfg;
-	struct flow **slots; /* open addressing, linear probing, NULL = empty */
+	struct flow_slot *slots; /* open addressing, linear probing, f NULL = empty */
 	size_t nslots;       /* power of two */
 	size_t count;        /* flows in the table, lingering ones included */
 	struct flow *lru_head, *lru_tail; /* least recently active first */
@@ -153,10 +160,10 @@ static struct flow *flow_lookup(struct flow_table *t, uint64_t h, uint8_t versio
 {
 	size_t mask = t->nslots - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		struct flow *f = t->slots[i];
+		struct flow *f = t->slots[i].f;
 		if (!f)
 			return NULL;
-		if (f->hash != h || f->version != version)
+		if (t->slots[i].hash != h || f->version != version)
 			continue;
 		if (flow_ep_eq(&f->ep[0], sa, sp) && flow_ep_eq(&f->ep[1], da, dp)) {
 			*dir = FLOW_C2S;
@@ -169,22 +176,23 @@ static struct flow *flow_lookup(struct flow_table *t, uint64_t h, uint8_t versio
 	}
 }
 
-static void flow_slot_put(struct flow **slots, size_t nslots, struct flow *f)
+static void flow_slot_put(struct flow_slot *slots, size_t nslots, struct flow *f)
 {
 	size_t mask = nslots - 1;
 	size_t i = f->hash & mask;
-	while (slots[i])
+	while (slots[i].f)
 		i = (i + 1) & mask;
-	slots[i] = f;
+	slots[i].hash = f->hash;
+	slots[i].f = f;
 }
 
 static void flow_table_grow(struct flow_table *t)
 {
 	size_t n = t->nslots * 2;
-	struct flow **s = xcalloc(n, sizeof *s);
+	struct flow_slot *s = xcalloc(n, sizeof *s);
 	for (size_t i = 0; i < t->nslots; i++)
-		if (t->slots[i])
-			flow_slot_put(s, n, t->slots[i]);
+		if (t->slots[i].f)
+			flow_slot_put(s, n, t->slots[i].f);
 	free(t->slots);
 	t->slots = s;
 	t->nslots = n;
@@ -195,16 +203,16 @@ static void flow_slot_del(struct flow_table *t, struct flow *f)
 {
 	size_t mask = t->nslots - 1;
 	size_t i = f->hash & mask;
-	while (t->slots[i] != f)
+	while (t->slots[i].f != f)
 		i = (i + 1) & mask;
-	t->slots[i] = NULL;
-	for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
-		size_t k = t->slots[j]->hash & mask;
+	t->slots[i].f = NULL;
+	for (size_t j = (i + 1) & mask; t->slots[j].f; j = (j + 1) & mask) {
+		size_t k = t->slots[j].hash & mask;
 		/* move slots[j] back to i unless its home k lies cyclically in (i, j] */
 		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (!stays) {
 			t->slots[i] = t->slots[j];
-			t->slots[j] = NULL;
+			t->slots[j].f = NULL;
 			i = j;
 		}
 	}

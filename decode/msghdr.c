@@ -11,13 +11,28 @@
 #include <strings.h>
 
 /* Unfold and decode one field value into a new string. */
+/* Whether "=?" (the start of an RFC 2047 encoded word) occurs in p. */
+static bool msghdr_has_word(const uint8_t *p, size_t len)
+{
+	for (const uint8_t *e = p + len, *q = p; (q = memchr(q, '=', (size_t)(e - q))); q++)
+		if (q + 1 < e && q[1] == '?')
+			return true;
+	return false;
+}
+
 static char *msghdr_value(const struct rfc5322_field *f)
 {
 	struct buf raw, dec;
 	buf_init(&raw, HEADER_VALUE_MAX);
 	buf_init(&dec, HEADER_VALUE_MAX);
 	rfc5322_unfold(f->value, f->value_len, &raw);
-	mime_decode_words(raw.data ? raw.data : (const uint8_t *)"", raw.len, &dec);
+	const uint8_t *r = raw.data ? raw.data : (const uint8_t *)"";
+	if (!msghdr_has_word(r, raw.len)) { /* no encoded word: nothing to decode */
+		char *plain = xmemdup0(r, raw.len);
+		buf_free(&raw);
+		return plain;
+	}
+	mime_decode_words(r, raw.len, &dec);
 	char *s = xmemdup0(dec.data ? dec.data : (const uint8_t *)"", dec.len);
 	buf_free(&raw);
 	buf_free(&dec);

@@ -7,11 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
+#include "decode/fifo.h"
 #include "decode/xmalloc.h"
 
 /* The stdio buffer under libpcap's reads: with the default (one page) a
  * large capture costs a read system call per 4 KB. */
 #define PCAP_IN_STDIO_BUF (1024 * 1024)
+
+/* Read-ahead (pcap_in_prefetch): a thread copies packets into chunks of
+ * records (struct pcap_pkthdr, then caplen bytes, 8-byte aligned). */
+#define PCAP_IN_CHUNK (1024 * 1024)
+#define PCAP_IN_CHUNKS 4 /* chunks in flight: the memory read ahead */
+
+struct pcap_chunk {
+	size_t size; /* bytes of data */
+	size_t used; /* bytes of records */
+	size_t pos;  /* the consumer's position */
+	uint8_t *data;
+};
+
+struct pcap_ahead {
+	pthread_t thread;
+	struct fifo *full, *empty; /* chunks to decode; chunks to fill again */
+	struct pcap_chunk *cur;    /* being decoded */
+	enum pcap_in_status end;   /* how reading ended (set before the last push) */
+	char err[PCAP_ERRBUF_SIZE + 64];
+};
 
 struct pcap_in {
 	pcap_t *p;
@@ -19,6 +42,7 @@ struct pcap_in {
 	int linktype;
 	uint64_t packets;
 	char err[PCAP_ERRBUF_SIZE + 64];
+	struct pcap_ahead *ahead; /* NULL unless pcap_in_prefetch */
 };
 
 void pcap_in_feed(struct flow_table *t, int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
@@ -97,8 +121,140 @@ struct pcap_in *pcap_in_open(const char *path, const char *filter, char *err, si
 	return r;
 }
 
+/* ---- read-ahead ---- */
+
+static size_t pcap_rec_size(size_t caplen)
+{
+	return (sizeof(struct pcap_pkthdr) + caplen + 7) & ~(size_t)7;
+}
+
+static struct pcap_chunk *pcap_chunk_new(size_t size)
+{
+	struct pcap_chunk *c = xcalloc(1, sizeof *c);
+	c->size = size;
+	c->data = xmalloc(size);
+	return c;
+}
+
+static void pcap_chunk_free(struct pcap_chunk *c)
+{
+	if (c) {
+		free(c->data);
+		free(c);
+	}
+}
+
+/* A chunk with room for a record of rec bytes: the current one, or the next
+ * empty one (after handing the current one over); NULL when closed. */
+static struct pcap_chunk *pcap_ahead_room(struct pcap_ahead *a, struct pcap_chunk *c, size_t rec)
+{
+	if (c && c->size - c->used >= rec)
+		return c;
+	if (c && !fifo_push(a->full, c)) {
+		pcap_chunk_free(c);
+		return NULL;
+	}
+	c = fifo_pop(a->empty);
+	if (!c)
+		return NULL;
+	if (c->size < rec) { /* a packet larger than a chunk: a chunk its size */
+		pcap_chunk_free(c);
+		c = pcap_chunk_new(rec);
+	}
+	c->used = c->pos = 0;
+	return c;
+}
+
+static void *pcap_ahead_main(void *arg)
+{
+	struct pcap_in *r = arg;
+	struct pcap_ahead *a = r->ahead;
+	struct pcap_chunk *c = NULL;
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	int rc;
+	while ((rc = pcap_next_ex(r->p, &h, &bytes)) == 1) {
+		size_t rec = pcap_rec_size(h->caplen);
+		if (!(c = pcap_ahead_room(a, c, rec)))
+			return NULL; /* closed: the reader is going away */
+		memcpy(c->data + c->used, h, sizeof *h);
+		memcpy(c->data + c->used + sizeof *h, bytes, h->caplen);
+		c->used += rec;
+	}
+	a->end = rc == PCAP_ERROR_BREAK ? PCAP_IN_EOF : PCAP_IN_ERROR;
+	if (a->end == PCAP_IN_ERROR)
+		snprintf(a->err, sizeof a->err, "%s", pcap_geterr(r->p));
+	if (c && !fifo_push(a->full, c))
+		pcap_chunk_free(c);
+	fifo_close(a->full);
+	return NULL;
+}
+
+bool pcap_in_prefetch(struct pcap_in *r)
+{
+	if (r->ahead || r->packets)
+		return r->ahead != NULL;
+	struct pcap_ahead *a = xcalloc(1, sizeof *a);
+	a->full = fifo_new(PCAP_IN_CHUNKS);
+	a->empty = fifo_new(PCAP_IN_CHUNKS);
+	for (int i = 0; i < PCAP_IN_CHUNKS; i++)
+		fifo_push(a->empty, pcap_chunk_new(PCAP_IN_CHUNK));
+	r->ahead = a;
+	if (pthread_create(&a->thread, NULL, pcap_ahead_main, r) != 0) {
+		r->ahead = NULL;
+		for (struct pcap_chunk *c; (c = fifo_try_pop(a->empty));)
+			pcap_chunk_free(c);
+		fifo_free(a->full);
+		fifo_free(a->empty);
+		free(a);
+		return false;
+	}
+	return true;
+}
+
+/* Stop the reading thread and free what it had. */
+static void pcap_ahead_stop(struct pcap_ahead *a)
+{
+	fifo_close(a->empty);
+	fifo_close(a->full);
+	pthread_join(a->thread, NULL);
+	pcap_chunk_free(a->cur);
+	for (struct pcap_chunk *c; (c = fifo_try_pop(a->full));)
+		pcap_chunk_free(c);
+	for (struct pcap_chunk *c; (c = fifo_try_pop(a->empty));)
+		pcap_chunk_free(c);
+	fifo_free(a->full);
+	fifo_free(a->empty);
+	free(a);
+}
+
+/* pcap_in_step from the read-ahead chunks. */
+static enum pcap_in_status pcap_ahead_step(struct pcap_in *r, struct flow_table *t, size_t max_packets)
+{
+	struct pcap_ahead *a = r->ahead;
+	for (size_t n = 0; max_packets == 0 || n < max_packets; n++) {
+		while (!a->cur || a->cur->pos == a->cur->used) {
+			if (a->cur && !fifo_push(a->empty, a->cur))
+				pcap_chunk_free(a->cur);
+			if (!(a->cur = fifo_pop(a->full))) {
+				snprintf(r->err, sizeof r->err, "%s", a->err);
+				return a->end;
+			}
+		}
+		struct pcap_chunk *c = a->cur;
+		struct pcap_pkthdr h;
+		memcpy(&h, c->data + c->pos, sizeof h);
+		r->packets++;
+		pcap_in_feed(t, r->linktype, &h, c->data + c->pos + sizeof h);
+		c->pos += pcap_rec_size(h.caplen);
+	}
+	return PCAP_IN_MORE;
+}
+
 enum pcap_in_status pcap_in_step(struct pcap_in *r, struct flow_table *t, size_t max_packets)
 {
+	if (r->ahead)
+		return pcap_ahead_step(r, t, max_packets);
 	struct pcap_pkthdr *h;
 	const u_char *bytes;
 	for (size_t n = 0; max_packets == 0 || n < max_packets; n++) {
@@ -152,6 +308,8 @@ void pcap_in_close(struct pcap_in *r)
 {
 	if (!r)
 		return;
+	if (r->ahead)
+		pcap_ahead_stop(r->ahead);
 	pcap_close(r->p);
 	free(r->iobuf);
 	free(r);

@@ -8,6 +8,7 @@
  * feeds the same engine through pcap_in_feed. */
 #ifndef SMTPSCOPE_PCAP_IN_H
 #define SMTPSCOPE_PCAP_IN_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,13 @@ struct pcap_in;
  * failure with the reason in err (always terminated). Time stamps are read at
  * microsecond precision whatever the file holds. */
 struct pcap_in *pcap_in_open(const char *path, const char *filter, char *err, size_t errlen);
+/* Read ahead in a thread of its own (files and stdin, not live handles): the
+ * packets are copied into a few MB of chunks while the caller decodes, and
+ * pcap_in_step takes them from there, in the same order. Call before the
+ * first pcap_in_step; false (and reading stays in the caller's thread) when
+ * no thread could be started. pcap_in_offset then says how far the thread
+ * has read. */
+bool pcap_in_prefetch(struct pcap_in *r);
 /* Read up to max_packets packets (0: no limit) into t. */
 enum pcap_in_status pcap_in_step(struct pcap_in *r, struct flow_table *t, size_t max_packets);
 /* libpcap's message after PCAP_IN_ERROR ("" otherwise); owned by r. */

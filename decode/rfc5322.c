@@ -153,21 +153,41 @@ const struct rfc5322_field *rfc5322_find(const struct rfc5322_header *h, const c
 	return rfc5322_find_nth(h, name, 0);
 }
 
+/* Append n bytes, or as many as fit before the cap (then false). */
+static bool unfold_put(struct buf *out, const uint8_t *p, size_t n)
+{
+	if (buf_append(out, p, n))
+		return true;
+	size_t room = out->max > out->len ? out->max - out->len : 0;
+	buf_append(out, p, room < n ? room : n);
+	return false;
+}
+
+static bool unfold_ws(uint8_t c)
+{
+	return c == '\r' || c == '\n' || hdr_blank(c);
+}
+
+/* Runs of non-blank bytes are appended at once: every header of every
+ * captured message comes through here. */
 bool rfc5322_unfold(const uint8_t *v, size_t len, struct buf *out)
 {
-	bool space = false, any = false;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = v[i];
-		if (c == '\r' || c == '\n' || hdr_blank(c)) {
-			space = any;
-			continue;
-		}
-		if (space && !buf_append_byte(out, ' '))
+	bool any = false;
+	size_t i = 0;
+	while (i < len) {
+		size_t ws = i;
+		while (i < len && unfold_ws(v[i]))
+			i++;
+		if (i == len)
+			break;
+		if (any && i > ws && !unfold_put(out, (const uint8_t *)" ", 1))
 			return false;
-		space = false;
+		size_t start = i;
+		while (i < len && !unfold_ws(v[i]))
+			i++;
+		if (!unfold_put(out, v + start, i - start))
+			return false;
 		any = true;
-		if (!buf_append_byte(out, c))
-			return false;
 	}
 	return true;
 }

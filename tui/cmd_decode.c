@@ -3,7 +3,10 @@
  * transaction, and the captured messages written out as .eml files. */
 #include "tui/commands.h"
 #include "decode/capture.h"
+#include "decode/fifo.h"
 #include "decode/pcap_in.h"
+#include "decode/provider.h"
+#include "decode/xmalloc.h"
 #include "probe/livecap.h"
 #include "probe/loop.h"
 #include "tui/timeline.h"
@@ -11,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -33,7 +37,18 @@ struct decode_run {
 	/* capture (live) only */
 	const char *iface;
 	long duration;
+	/* file decoding: finished sessions are written by a thread of their own
+	 * (done), then handed back to be freed where they were allocated (spent):
+	 * freeing in the writer made both threads contend for malloc's arena */
+	struct fifo *done, *spent;
+	pthread_t writer;
+	struct decode_batch *batch; /* being filled */
 };
+
+/* Sessions finished but not written yet, at most DECODE_WRITE_QUEUE batches
+ * of DECODE_BATCH: the memory the writer may lag by. */
+#define DECODE_BATCH 32
+#define DECODE_WRITE_QUEUE 8
 
 static void decode_usage(FILE *f)
 {
@@ -87,6 +102,53 @@ static void decode_body(void *ctx, struct capture_session *s, uint64_t idx, cons
 		decode_extract_chunk(r, s, idx, p, len, last);
 }
 
+static void decode_write(struct decode_run *r, const struct capture_session *s)
+{
+	if (r->format == DECODE_JSON)
+		timeline_json_session(r->out, s, &r->tl);
+	else if (r->format == DECODE_SUMMARY)
+		timeline_summary_session(r->out, s);
+	else
+		timeline_text_session(r->out, s, &r->tl);
+}
+
+/* Sessions go to the writer in batches: a hand-over per session woke the
+ * writer thread for each one, and the context switches cost more than the
+ * writing they moved. */
+struct decode_batch {
+	size_t n;
+	struct capture_session *s[DECODE_BATCH];
+};
+
+/* Free what the writer is done with (sessions and batches come back to the
+ * thread that allocated them). */
+static void decode_free_spent(struct decode_run *r)
+{
+	for (struct decode_batch *b; (b = fifo_try_pop(r->spent));) {
+		for (size_t i = 0; i < b->n; i++)
+			capture_session_free(b->s[i]);
+		free(b);
+	}
+}
+
+/* Hand the current batch to the writer; false when the writer is gone. */
+static bool decode_batch_send(struct decode_run *r)
+{
+	struct decode_batch *b = r->batch;
+	r->batch = NULL;
+	if (!b)
+		return true;
+	decode_free_spent(r);
+	if (fifo_push(r->done, b))
+		return true;
+	for (size_t i = 0; i < b->n; i++) { /* not reached: the queue is closed only at the end */
+		decode_write(r, b->s[i]);
+		capture_session_free(b->s[i]);
+	}
+	free(b);
+	return false;
+}
+
 static bool decode_session_close(void *ctx, struct capture_session *s)
 {
 	struct decode_run *r = ctx;
@@ -94,13 +156,59 @@ static bool decode_session_close(void *ctx, struct capture_session *s)
 		fclose(s->user);
 		s->user = NULL;
 	}
-	if (r->format == DECODE_JSON)
-		timeline_json_session(r->out, s, &r->tl);
-	else if (r->format == DECODE_SUMMARY)
-		timeline_summary_session(r->out, s);
-	else
-		timeline_text_session(r->out, s, &r->tl);
-	return false;
+	if (!r->done) {
+		decode_write(r, s);
+		return false;
+	}
+	if (!r->batch)
+		r->batch = xcalloc(1, sizeof *r->batch);
+	r->batch->s[r->batch->n++] = s;
+	if (r->batch->n == DECODE_BATCH)
+		decode_batch_send(r);
+	return true; /* freed when it comes back from the writer */
+}
+
+/* The writer: formats finished sessions in the order they ended, while the
+ * decoder goes on with the next packets. */
+static void *decode_writer_main(void *arg)
+{
+	struct decode_run *r = arg;
+	for (struct decode_batch *b; (b = fifo_pop(r->done));) {
+		for (size_t i = 0; i < b->n; i++)
+			decode_write(r, b->s[i]);
+		fflush(r->out);
+		if (!fifo_push(r->spent, b))
+			free(b); /* not reached: spent never fills (its sessions leak rather than race) */
+	}
+	return NULL;
+}
+
+static void decode_writer_start(struct decode_run *r)
+{
+	provider_count(); /* its tables are built on first use: before a second thread */
+	r->done = fifo_new(DECODE_WRITE_QUEUE);
+	/* the decoder empties spent before each push to done, so spent holds at
+	 * most the batches in flight plus one: it never blocks the writer */
+	r->spent = fifo_new(2 * DECODE_WRITE_QUEUE + 2);
+	if (pthread_create(&r->writer, NULL, decode_writer_main, r) != 0) {
+		fifo_free(r->done);
+		fifo_free(r->spent);
+		r->done = r->spent = NULL;
+	}
+}
+
+/* Everything queued is written when this returns. */
+static void decode_writer_stop(struct decode_run *r)
+{
+	if (!r->done)
+		return;
+	decode_batch_send(r);
+	fifo_close(r->done);
+	pthread_join(r->writer, NULL);
+	decode_free_spent(r);
+	fifo_free(r->done);
+	fifo_free(r->spent);
+	r->done = r->spent = NULL;
 }
 
 static int decode_parse_args(struct decode_run *r, int argc, char **argv)
@@ -197,10 +305,14 @@ int cmd_decode(int argc, char **argv)
 	struct capture *c = capture_new(&cb, &r);
 	if (r.format == DECODE_SUMMARY)
 		timeline_summary_header(r.out);
+	/* three threads: reading ahead, decoding (here), writing behind */
+	pcap_in_prefetch(in);
+	decode_writer_start(&r);
 	enum pcap_in_status st;
 	while ((st = pcap_in_step(in, capture_flows(c), 0)) == PCAP_IN_MORE)
 		;
 	capture_finish(c);
+	decode_writer_stop(&r);
 	rc = 0;
 	if (st == PCAP_IN_ERROR) {
 		fprintf(stderr, "smtpscope decode: %s: %s (results up to that point are shown)\n", r.path,

@@ -123,7 +123,7 @@ static const uint64_t json_plain_bits[4] = {
 	0, 0,
 };
 
-static bool json_plain(uint8_t c)
+static inline bool json_plain(uint8_t c)
 {
 	return (json_plain_bits[c >> 6] >> (c & 63)) & 1;
 }
@@ -160,15 +160,40 @@ static void json_write_special(struct json *j, const uint8_t *p, size_t len, siz
 	json_put(j, e, elen);
 }
 
+/* True when one of the 8 bytes in w needs escaping (or a UTF-8 check): below
+ * 0x20, 0x7f and above, '"' or '\\'. Bit tricks on a 64-bit word ("has a byte
+ * less than n", "has a zero byte"); exact, no false positives. */
+static inline __attribute__((always_inline)) bool json_word_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t lt20 = (w - ones * 0x20) & ~w;         /* bytes < 0x20 (or >= 0x80) */
+	uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c), d = w ^ (ones * 0x7f);
+	uint64_t hasq = (q - ones) & ~q, hasb = (b - ones) & ~b, hasd = (d - ones) & ~d;
+	return ((lt20 | hasq | hasb | hasd) & high) || (w & high);
+}
+
+/* Bytes from i on that can be copied as they are. */
+static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
+{
+	while (len - i >= 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (json_word_special(w))
+			break;
+		i += 8;
+	}
+	while (i < len && json_plain(p[i]))
+		i++;
+	return i;
+}
+
 /* Runs of plain bytes are copied at once. */
 static void json_write_escaped(struct json *j, const uint8_t *p, size_t len)
 {
 	json_putc(j, '"');
 	size_t i = 0;
 	while (i < len) {
-		size_t run = i;
-		while (run < len && json_plain(p[run]))
-			run++;
+		size_t run = json_plain_run(p, len, i);
 		if (run > i) {
 			json_put(j, p + i, run - i);
 			i = run;

@@ -67,12 +67,63 @@ enum smtp_stage timeline_stage(enum smtp_cmd_kind k)
 	}
 }
 
+/* Explanations of recent replies, per thread: a capture repeats the same
+ * few reply texts thousands of times, and explaining one (provider rules,
+ * reason phrases) costs far more than comparing it. An explanation holds
+ * only pointers to static tables, so a copy is as good as a new one. */
+#define EXPLAIN_MEMO_SLOTS 256
+#define EXPLAIN_MEMO_TEXT 200 /* longer texts are explained every time */
+
+struct explain_memo {
+	bool used;
+	int code;
+	enum smtp_stage stage;
+	char esc[16];
+	size_t len;
+	char text[EXPLAIN_MEMO_TEXT];
+	struct explanation e;
+};
+
+static _Thread_local struct explain_memo explain_memo[EXPLAIN_MEMO_SLOTS];
+
+static size_t explain_memo_slot(int code, const char *esc, const char *t, size_t len, enum smtp_stage st)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)code ^ ((uint64_t)st << 20);
+	for (const char *p = esc; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)t[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29)) % EXPLAIN_MEMO_SLOTS;
+}
+
+static void timeline_explain_memo(const struct txn_reply *r, const char *t, enum smtp_stage stage,
+				  struct explanation *e)
+{
+	if (r->text_len > EXPLAIN_MEMO_TEXT) {
+		explain_reply(r->code, r->esc, (const uint8_t *)t, r->text_len, stage, e);
+		return;
+	}
+	struct explain_memo *m = &explain_memo[explain_memo_slot(r->code, r->esc, t, r->text_len, stage)];
+	if (m->used && m->code == r->code && m->stage == stage && m->len == r->text_len &&
+	    !strcmp(m->esc, r->esc) && !memcmp(m->text, t, r->text_len)) {
+		*e = m->e;
+		return;
+	}
+	explain_reply(r->code, r->esc, (const uint8_t *)t, r->text_len, stage, e);
+	m->used = true;
+	m->code = r->code;
+	m->stage = stage;
+	snprintf(m->esc, sizeof m->esc, "%s", r->esc);
+	m->len = r->text_len;
+	memcpy(m->text, t, r->text_len);
+	m->e = *e;
+}
+
 bool timeline_explain(const struct txn_reply *r, enum smtp_stage stage, struct explanation *e)
 {
 	if (!r->code && !r->text) /* a reply without a valid code still has its text */
 		return false;
-	const char *t = r->text ? r->text : "";
-	explain_reply(r->code, r->esc, (const uint8_t *)t, r->text_len, stage, e);
+	timeline_explain_memo(r, r->text ? r->text : "", stage, e);
 	return true;
 }
 

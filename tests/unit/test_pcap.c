@@ -187,6 +187,110 @@ static void test_pcap_truncated_file(void **state)
 	free(path);
 }
 
+/* ---- reading ahead in a thread (pcap_in_prefetch) ---- */
+
+/* What a reading delivered, in order: packets, flows, and a hash of every
+ * data callback (flow id, direction, bytes) in the order of the calls. */
+struct digest {
+	uint64_t hash, calls, bytes, closes;
+};
+
+static void dg_mix(struct digest *d, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		d->hash = (d->hash ^ b[i]) * 1099511628211ull;
+}
+
+static void dg_data(void *ctx, struct flow *f, enum flow_dir dir, const uint8_t *p, size_t len, int64_t ts)
+{
+	struct digest *d = ctx;
+	(void)ts;
+	dg_mix(d, &f->id, sizeof f->id);
+	dg_mix(d, &dir, sizeof dir);
+	dg_mix(d, p, len);
+	d->calls++;
+	d->bytes += len;
+}
+
+static void dg_close(void *ctx, struct flow *f, enum flow_close_reason why)
+{
+	struct digest *d = ctx;
+	dg_mix(d, &f->id, sizeof f->id);
+	dg_mix(d, &why, sizeof why);
+	d->closes++;
+}
+
+/* Read path in steps of step packets (0: all at once), with or without the
+ * thread; stop after stop_after packets when not 0. */
+static enum pcap_in_status dg_read(const char *path, bool ahead, size_t step, uint64_t stop_after,
+				   struct digest *d, uint64_t *packets, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof *d);
+	d->hash = 14695981039346656037ull;
+	const struct flow_callbacks cb = {.data = dg_data, .flow_close = dg_close};
+	struct flow_table *t = flow_table_new(&cb, d, NULL);
+	struct pcap_in *in = pcap_in_open(path, NULL, err, errlen);
+	assert_non_null(in);
+	if (ahead)
+		assert_true(pcap_in_prefetch(in));
+	enum pcap_in_status st;
+	while ((st = pcap_in_step(in, t, step)) == PCAP_IN_MORE)
+		if (stop_after && pcap_in_packets(in) >= stop_after)
+			break;
+	if (st == PCAP_IN_ERROR)
+		snprintf(err, errlen, "%s", pcap_in_error(in));
+	*packets = pcap_in_packets(in);
+	pcap_in_close(in); /* with the thread still reading when stopped early */
+	flow_table_free(t);
+	return st;
+}
+
+static void test_pcap_prefetch(void **state)
+{
+	(void)state;
+	char *path = tmp_path("-ahead.pcap");
+	struct wr w;
+	assert_true(wr_open(&w, path, PKT_DLT_EN10MB));
+	for (int i = 1; i <= 9000; i++) /* about 6 MB: more chunks than the thread may fill ahead */
+		wr_session(&w, PKT_DLT_EN10MB, i, true);
+	wr_close(&w);
+	char err[512];
+	struct digest plain, ahead;
+	uint64_t np, na;
+	assert_int_equal(dg_read(path, false, 0, 0, &plain, &np, err, sizeof err), PCAP_IN_EOF);
+	assert_int_equal(np, 9000 * 7);
+	assert_int_equal(plain.closes, 9000);
+	assert_int_equal(plain.bytes, 9000 * 31);
+	/* the same deliveries in the same order, read at once or in odd steps */
+	size_t steps[] = {0, 1, 7, 1000};
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		assert_int_equal(dg_read(path, true, steps[i], 0, &ahead, &na, err, sizeof err), PCAP_IN_EOF);
+		assert_int_equal(na, np);
+		assert_int_equal(ahead.calls, plain.calls);
+		assert_true(ahead.hash == plain.hash);
+	}
+	/* closed while the thread is still reading: no hang (and no leak under ASan) */
+	assert_int_equal(dg_read(path, true, 10, 10, &ahead, &na, err, sizeof err), PCAP_IN_MORE);
+	assert_int_equal(na, 10);
+	/* a file cut inside a packet: the same packets, then the same error */
+	FILE *fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	long size = ftell(fp);
+	fclose(fp);
+	assert_int_equal(truncate(path, size - 5), 0);
+	char err2[512];
+	assert_int_equal(dg_read(path, false, 0, 0, &plain, &np, err, sizeof err), PCAP_IN_ERROR);
+	assert_int_equal(dg_read(path, true, 0, 0, &ahead, &na, err2, sizeof err2), PCAP_IN_ERROR);
+	assert_int_equal(na, np);
+	assert_true(ahead.hash == plain.hash);
+	assert_string_equal(err2, err);
+	assert_non_null(strstr(err2, "truncated"));
+	unlink(path);
+	free(path);
+}
+
 static void put32le(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
@@ -386,6 +490,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pcap_roundtrip_and_filter),
 		cmocka_unit_test(test_pcap_truncated_file),
 		cmocka_unit_test(test_pcap_pcapng),
+		cmocka_unit_test(test_pcap_prefetch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
