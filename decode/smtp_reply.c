@@ -251,8 +251,10 @@ unsigned smtp_ext_bit(const char *kw)
 		{"BINARYMIME", SMTP_EXT_BINARYMIME}, {"ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES},
 		{"REQUIRETLS", SMTP_EXT_REQUIRETLS},
 	};
+	/* the first letter rules out most entries without a call (this runs for
+	 * every EHLO line of every session of a capture) */
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(kw, t[i].kw) == 0)
+		if (kw[0] == t[i].kw[0] && strcmp(kw, t[i].kw) == 0)
 			return t[i].bit;
 	return 0;
 }

@@ -8,11 +8,11 @@
 
 /* The date and time to the second, cached: consecutive timestamps of a
  * capture mostly fall in the same second, and gmtime+strftime per timestamp
- * was a visible cost on large captures. */
+ * was a visible cost on large captures. The cache is per thread. */
 void timeline_time(int64_t usec, char *buf, size_t size)
 {
-	static time_t cached_sec = (time_t)-1;
-	static char cached_day[32];
+	static _Thread_local time_t cached_sec = (time_t)-1;
+	static _Thread_local char cached_day[32];
 	time_t t = (time_t)(usec / 1000000);
 	if (usec < 0) {
 		snprintf(buf, size, "unknown");
@@ -33,12 +33,16 @@ void timeline_time(int64_t usec, char *buf, size_t size)
 	for (int i = 6; i >= 1; i--, frac /= 10)
 		tail[i] = (char)('0' + frac % 10);
 	size_t dl = strlen(cached_day);
-	if (size < dl + sizeof tail) {
-		snprintf(buf, size, "%s%s", cached_day, tail);
+	char whole[sizeof cached_day + sizeof tail];
+	memcpy(whole, cached_day, dl);
+	memcpy(whole + dl, tail, sizeof tail);
+	size_t n = dl + sizeof tail - 1;
+	if (!size)
 		return;
-	}
-	memcpy(buf, cached_day, dl);
-	memcpy(buf + dl, tail, sizeof tail);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, whole, n);
+	buf[n] = '\0';
 }
 
 enum smtp_stage timeline_stage(enum smtp_cmd_kind k)
