@@ -41,20 +41,29 @@ static void json_done(struct json *j)
 		json_flush(j);
 }
 
-static void json_put(struct json *j, const void *p, size_t n)
+/* json_put when the bytes do not fit in what is left of the buffer. */
+static void json_put_slow(struct json *j, const void *p, size_t n)
+{
+	json_flush(j);
+	if (n >= sizeof j->buf) {
+		fwrite(p, 1, n, j->out);
+		return;
+	}
+	memcpy(j->buf, p, n);
+	j->len = n;
+}
+
+static inline void json_put(struct json *j, const void *p, size_t n)
 {
 	if (n > sizeof j->buf - j->len) {
-		json_flush(j);
-		if (n >= sizeof j->buf) {
-			fwrite(p, 1, n, j->out);
-			return;
-		}
+		json_put_slow(j, p, n);
+		return;
 	}
 	memcpy(j->buf + j->len, p, n);
 	j->len += n;
 }
 
-static void json_putc(struct json *j, char c)
+static inline void json_putc(struct json *j, char c)
 {
 	if (j->len == sizeof j->buf)
 		json_flush(j);
@@ -76,7 +85,7 @@ static void json_indent(struct json *j)
 }
 
 /* Called before every value or key: writes the separating comma. */
-static void json_sep(struct json *j)
+static inline void json_sep(struct json *j)
 {
 	if (j->after_key) {
 		j->after_key = false;
@@ -204,9 +213,32 @@ static void json_write_escaped(struct json *j, const uint8_t *p, size_t len)
 	json_putc(j, '"');
 }
 
+/* A short key with nothing to escape (every key the program itself names)
+ * goes out in one piece. */
+static bool json_key_plain(struct json *j, const char *key)
+{
+	char tmp[40];
+	size_t n = 0;
+	tmp[n++] = '"';
+	for (const char *k = key; *k; k++) {
+		if (n == sizeof tmp - 2 || !json_plain((uint8_t)*k))
+			return false;
+		tmp[n++] = *k;
+	}
+	tmp[n++] = '"';
+	tmp[n++] = ':';
+	json_put(j, tmp, n);
+	return true;
+}
+
 void json_key(struct json *j, const char *key)
 {
 	json_sep(j);
+	if (!j->pretty && json_key_plain(j, key)) {
+		j->after_key = true;
+		json_done(j);
+		return;
+	}
 	json_write_escaped(j, (const uint8_t *)key, strlen(key));
 	json_putc(j, ':');
 	if (j->pretty)
