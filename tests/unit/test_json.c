@@ -1,0 +1,168 @@
+/* test_json.c - unit tests for the JSON writer (tui/json.c): escaping of every
+ * byte value against a plain reference, keys, numbers, the buffered and
+ * unbuffered writers giving the same bytes, values larger than the buffer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/printable.h"
+#include "tui/json.h"
+
+/* The escaping rules written out byte by byte (RFC 8259 7): the reference. */
+static void ref_escape(const uint8_t *p, size_t len, char *out)
+{
+	size_t o = 0;
+	out[o++] = '"';
+	for (size_t i = 0; i < len;) {
+		uint8_t c = p[i];
+		size_t n = c < 0x80 ? 1 : utf8_seq_len(p + i, len - i);
+		if (n > 1) {
+			memcpy(out + o, p + i, n);
+			o += n, i += n;
+			continue;
+		}
+		i++;
+		if (n == 0)
+			o += (size_t)sprintf(out + o, "\\ufffd");
+		else if (c == '"' || c == '\\')
+			o += (size_t)sprintf(out + o, "\\%c", c);
+		else if (c == '\n')
+			o += (size_t)sprintf(out + o, "\\n");
+		else if (c == '\r')
+			o += (size_t)sprintf(out + o, "\\r");
+		else if (c == '\t')
+			o += (size_t)sprintf(out + o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* What the writer makes of one string value. */
+static char *write_str(const uint8_t *p, size_t len, bool buffered)
+{
+	char *mem = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&mem, &size);
+	assert_non_null(f);
+	struct json *j = malloc(sizeof *j);
+	if (buffered)
+		json_init_buffered(j, f, false);
+	else
+		json_init(j, f, false);
+	json_strn(j, p, len);
+	json_flush(j);
+	free(j);
+	fclose(f);
+	return mem;
+}
+
+/* Every byte value at every offset of a word, among plain bytes of several
+ * lengths (the writer checks 8 bytes at a time). */
+static void test_json_escape_every_byte(void **state)
+{
+	(void)state;
+	uint8_t in[40];
+	char *want = malloc(40 * 6 + 3);
+	for (int c = 0; c < 256; c++)
+		for (size_t len = 1; len <= 24; len++)
+			for (size_t at = 0; at < len; at += 3) {
+				memset(in, 'x', sizeof in);
+				in[at] = (uint8_t)c;
+				ref_escape(in, len, want);
+				char *got = write_str(in, len, (c + len) % 2 == 0);
+				assert_string_equal(got, want);
+				free(got);
+			}
+	free(want);
+}
+
+/* Valid UTF-8 is kept, broken sequences become U+FFFD. */
+static void test_json_utf8(void **state)
+{
+	(void)state;
+	const char *s = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7 bad \xc3 \xff end";
+	char *got = write_str((const uint8_t *)s, strlen(s), true);
+	assert_string_equal(got, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7 bad \\ufffd \\ufffd end\"");
+	free(got);
+}
+
+static char *write_doc(bool buffered, bool pretty, size_t big)
+{
+	char *mem = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&mem, &size);
+	struct json *j = malloc(sizeof *j);
+	if (buffered)
+		json_init_buffered(j, f, pretty);
+	else
+		json_init(j, f, pretty);
+	json_obj_begin(j);
+	json_kv_str(j, "name", "value");
+	json_kv_str(j, "quote\"key\n", "x"); /* a key from the network: escaped */
+	json_kv_int(j, "min", -9223372036854775807LL - 1);
+	json_kv_int(j, "zero", 0);
+	json_key(j, "ms");
+	json_milli(j, -1500);
+	json_key(j, "ms2");
+	json_milli(j, 12345);
+	json_key(j, "d");
+	json_double(j, 0.25);
+	json_kv_bool(j, "t", true);
+	json_kv_str(j, "null", NULL);
+	json_key(j, "arr");
+	json_arr_begin(j);
+	json_arr_end(j);
+	char *long_value = malloc(big + 1);
+	memset(long_value, 'v', big);
+	long_value[big] = '\0';
+	json_kv_str(j, "big", long_value);
+	free(long_value);
+	json_obj_end(j);
+	json_end_line(j);
+	free(j);
+	fclose(f);
+	return mem;
+}
+
+static void test_json_document(void **state)
+{
+	(void)state;
+	char *a = write_doc(true, false, 10);
+	assert_string_equal(a, "{\"name\":\"value\",\"quote\\\"key\\n\":\"x\",\"min\":-9223372036854775808,\"zero\":0,"
+			       "\"ms\":-1.500,\"ms2\":12.345,\"d\":0.250,\"t\":true,\"null\":null,\"arr\":[],"
+			       "\"big\":\"vvvvvvvvvv\"}\n");
+	free(a);
+	/* buffered or not, pretty or not, values smaller or larger than the buffer */
+	size_t bigs[] = {100, JSON_BUF_SIZE - 20, JSON_BUF_SIZE, 3 * JSON_BUF_SIZE + 7};
+	for (size_t i = 0; i < sizeof bigs / sizeof *bigs; i++)
+		for (int pretty = 0; pretty < 2; pretty++) {
+			char *x = write_doc(true, pretty, bigs[i]);
+			char *y = write_doc(false, pretty, bigs[i]);
+			assert_string_equal(x, y);
+			assert_true(strlen(x) > bigs[i]);
+			free(x);
+			free(y);
+		}
+	char *p = write_doc(false, true, 1);
+	assert_non_null(strstr(p, "\n  \"name\": \"value\",\n"));
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_escape_every_byte),
+		cmocka_unit_test(test_json_utf8),
+		cmocka_unit_test(test_json_document),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
