@@ -419,10 +419,15 @@ static struct txn_command *command_new(struct txn_session *s, const struct smtp_
 				       enum smtp_cmd_kind kind, uint64_t seq, const uint8_t *line, size_t len,
 				       size_t secret_at)
 {
-	struct txn_command *c = xcalloc(1, sizeof *c);
+	/* the line lives in the same allocation (txn_command_free knows) */
+	struct txn_command *c = xmalloc(sizeof *c + len + 1);
+	memset(c, 0, sizeof *c);
 	c->seq = seq;
 	c->kind = kind;
-	c->line = xmemdup0(line, len);
+	c->line = (char *)(c + 1);
+	if (len)
+		memcpy(c->line, line, len);
+	c->line[len] = '\0';
 	c->line_len = len;
 	c->secret_at = secret_at;
 	c->ts = ev->ts;

@@ -95,7 +95,8 @@ void txn_command_free(struct txn_command *c)
 {
 	if (!c)
 		return;
-	free(c->line);
+	if (c->line != (char *)(c + 1)) /* made elsewhere (command_new puts it after c) */
+		free(c->line);
 	txn_reply_clear(&c->reply);
 	free(c);
 }
