@@ -85,6 +85,7 @@ void txn_session_free(struct txn_session *s)
 	}
 	free(s->inq);
 	txn_free(s->cur);
+	txn_pool_free(s);
 	free(s);
 }
 
@@ -240,11 +241,12 @@ static void inflight_push(struct txn_session *s, struct txn_command *c, struct t
 	}
 }
 
-static void step_apply(struct txn_step *st, const struct txn_command *c, const struct smtp_reply *r, int64_t ts)
+static void step_apply(struct txn_session *s, struct txn_step *st, const struct txn_command *c,
+		       const struct smtp_reply *r, int64_t ts)
 {
 	st->status = c->status;
 	if (r)
-		txn_reply_copy(&st->reply, r, ts);
+		txn_reply_copy_kept(s, &st->reply, r, ts);
 }
 
 static void queue_id_find(struct txn *t, const struct smtp_reply *r)
@@ -309,24 +311,24 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 	bool final = f->sk == SK_FINAL || (f->sk == SK_BDAT && f->bdat_last);
 	switch (f->sk) {
 	case SK_MAIL:
-		step_apply(&t->mail, c, r, ts);
+		step_apply(s, &t->mail, c, r, ts);
 		mail_decided(s, t, ts);
 		break;
 	case SK_RCPT:
 		if (f->rcpt < t->nrcpts)
-			step_apply(&t->rcpts[f->rcpt].step, c, r, ts);
+			step_apply(s, &t->rcpts[f->rcpt].step, c, r, ts);
 		if (c->status == TXN_ST_OK)
 			t->rcpts_ok++;
 		break;
-	case SK_DATA: step_apply(&t->data, c, r, ts); break;
+	case SK_DATA: step_apply(s, &t->data, c, r, ts); break;
 	case SK_BDAT:
 		if (t->data.seq == c->seq)
-			step_apply(&t->data, c, r, ts);
+			step_apply(s, &t->data, c, r, ts);
 		break;
 	default: break;
 	}
 	if (final)
-		step_apply(&t->final, c, r, ts);
+		step_apply(s, &t->final, c, r, ts);
 	if (r) {
 		t->ts_end = ts;
 		if (final && c->status == TXN_ST_OK)
@@ -393,7 +395,9 @@ static void inflight_answer(struct txn_session *s, struct txn_inflight *f, const
 {
 	struct txn_command *c = f->cmd;
 	c->status = r ? reply_status(r) : none;
-	if (r)
+	if (r && s->ncommands < SMTP_SESSION_COMMANDS_MAX) /* the command will be kept */
+		txn_reply_copy_kept(s, &c->reply, r, ts);
+	else if (r)
 		txn_reply_copy(&c->reply, r, ts);
 	switch (c->kind) {
 	case SMTP_CMD_HELO: case SMTP_CMD_EHLO: case SMTP_CMD_LHLO:
@@ -419,9 +423,16 @@ static struct txn_command *command_new(struct txn_session *s, const struct smtp_
 				       enum smtp_cmd_kind kind, uint64_t seq, const uint8_t *line, size_t len,
 				       size_t secret_at)
 {
-	/* the line lives in the same allocation (txn_command_free knows) */
-	struct txn_command *c = xmalloc(sizeof *c + len + 1);
+	/* the line lives in the same allocation (txn_command_free knows), from
+	 * the session's pool when the command will be kept */
+	struct txn_command *c = NULL;
+	if (s->ncommands + s->inq_len < SMTP_SESSION_COMMANDS_MAX)
+		c = txn_pool_alloc(s, sizeof *c + len + 1);
+	bool pooled = c != NULL;
+	if (!c)
+		c = xmalloc(sizeof *c + len + 1);
 	memset(c, 0, sizeof *c);
+	c->pooled = pooled;
 	c->seq = seq;
 	c->kind = kind;
 	c->line = (char *)(c + 1);

@@ -73,6 +73,7 @@ struct txn_reply {
 	size_t text_len;   /* bytes of text (it may hold NUL bytes) */
 	size_t nlines;
 	int64_t ts;        /* when the reply completed */
+	bool pooled;       /* private: text lives in the session's pool, freed with it */
 };
 
 struct txn_step {
@@ -152,6 +153,7 @@ struct txn_command {
 	enum txn_status status;
 	struct txn_reply reply;
 	uint64_t txn_index;    /* transaction it belongs to, 0 when none */
+	bool pooled;           /* private: allocated in the session's pool, freed with it */
 };
 
 struct txn_ext {
@@ -180,6 +182,7 @@ struct txn_callbacks {
 };
 
 struct txn_inflight;
+struct txn_pool;
 
 struct txn_session {
 	struct txn_reply greeting;
@@ -218,6 +221,7 @@ struct txn_session {
 	size_t inq_head, inq_len, inq_alloc;
 	bool auth_cancelled;
 	bool seen_event;
+	struct txn_pool *pool;         /* reply texts of kept commands and transactions */
 };
 
 /* New session (never NULL); cb may be NULL. Free with txn_session_free. */

@@ -14,6 +14,15 @@ void txn_reply_clear(struct txn_reply *r);
 /* The reply's lines joined (cut at SMTP_TXN_REPLY_TEXT_MAX), its first
  * enhanced code, its code and time. */
 void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts);
+/* The same, the text taken from s's pool when s keeps everything (KEEP_ALL):
+ * a reply stored for every command of every session of a capture costs a
+ * pointer bump instead of a malloc and a free. */
+void txn_reply_copy_kept(struct txn_session *s, struct txn_reply *dst, const struct smtp_reply *r, int64_t ts);
+/* n bytes (aligned for any object) from s's pool, NULL when s does not keep
+ * everything or n is large: the caller then mallocs. */
+void *txn_pool_alloc(struct txn_session *s, size_t n);
+/* Free s's pool (after everything that points into it). */
+void txn_pool_free(struct txn_session *s);
 struct txn_param *txn_params_copy(const struct smtp_command *c, size_t *n);
 void txn_params_free(struct txn_param *p, size_t n);
 /* The session's extensions: cleared, or taken from an accepted EHLO reply. */

@@ -14,21 +14,71 @@ char *txn_dup_str(const char *s)
 
 void txn_reply_clear(struct txn_reply *r)
 {
-	free(r->text);
+	if (!r->pooled)
+		free(r->text);
 	memset(r, 0, sizeof *r);
 }
 
-/* One allocation of the exact size: reply texts are copied for every command
- * of every session of a capture, so this sits on the hot path. */
-void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
+/* Blocks of reply text owned by a session (txn_reply_copy_kept). */
+#define TXN_POOL_BLOCK 8192
+
+struct txn_pool {
+	struct txn_pool *next;
+	size_t used, size;
+	size_t reserved;   /* keeps data 16-byte aligned */
+	char data[];
+};
+
+/* n bytes from s's pool; NULL when n is large (the caller mallocs). */
+static char *txn_pool_take(struct txn_session *s, size_t n)
 {
-	txn_reply_clear(dst);
+	struct txn_pool *b = s->pool;
+	if (n > TXN_POOL_BLOCK / 8)
+		return NULL;
+	if (!b || b->size - b->used < n) {
+		b = xmalloc(sizeof *b + TXN_POOL_BLOCK);
+		b->next = s->pool;
+		b->used = 0;
+		b->size = TXN_POOL_BLOCK;
+		s->pool = b;
+	}
+	char *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+void *txn_pool_alloc(struct txn_session *s, size_t n)
+{
+	if (s->keep != TXN_KEEP_ALL)
+		return NULL;
+	struct txn_pool *b = s->pool;
+	size_t pad = b ? (16 - b->used % 16) % 16 : 0;
+	if (b && b->size - b->used >= n + pad)
+		b->used += pad;
+	return txn_pool_take(s, n);
+}
+
+void txn_pool_free(struct txn_session *s)
+{
+	while (s->pool) {
+		struct txn_pool *b = s->pool;
+		s->pool = b->next;
+		free(b);
+	}
+}
+
+/* Bytes of the joined text of r (cut at SMTP_TXN_REPLY_TEXT_MAX). */
+static size_t txn_reply_text_len(const struct smtp_reply *r)
+{
 	size_t total = 0;
 	for (size_t i = 0; i < r->nlines; i++)
 		total += r->lines[i].text_len + (i ? 1 : 0);
-	if (total > SMTP_TXN_REPLY_TEXT_MAX)
-		total = SMTP_TXN_REPLY_TEXT_MAX;
-	char *t = xmalloc(total + 1);
+	return total > SMTP_TXN_REPLY_TEXT_MAX ? SMTP_TXN_REPLY_TEXT_MAX : total;
+}
+
+/* Fill dst from r, the text written to t (total + 1 bytes). */
+static void txn_reply_fill(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts, char *t, size_t total)
+{
 	size_t n = 0;
 	for (size_t i = 0; i < r->nlines && n < total; i++) {
 		const struct smtp_reply_line *l = &r->lines[i];
@@ -47,6 +97,28 @@ void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t t
 	dst->text = t;
 	dst->text_len = n;
 	dst->ts = ts;
+}
+
+/* One allocation of the exact size: reply texts are copied for every command
+ * of every session of a capture, so this sits on the hot path. */
+void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
+{
+	txn_reply_clear(dst);
+	size_t total = txn_reply_text_len(r);
+	txn_reply_fill(dst, r, ts, xmalloc(total + 1), total);
+}
+
+void txn_reply_copy_kept(struct txn_session *s, struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
+{
+	if (s->keep != TXN_KEEP_ALL) {
+		txn_reply_copy(dst, r, ts);
+		return;
+	}
+	txn_reply_clear(dst);
+	size_t total = txn_reply_text_len(r);
+	char *t = txn_pool_take(s, total + 1);
+	dst->pooled = t != NULL;
+	txn_reply_fill(dst, r, ts, t ? t : xmalloc(total + 1), total);
 }
 
 struct txn_param *txn_params_copy(const struct smtp_command *c, size_t *n)
@@ -98,7 +170,8 @@ void txn_command_free(struct txn_command *c)
 	if (c->line != (char *)(c + 1)) /* made elsewhere (command_new puts it after c) */
 		free(c->line);
 	txn_reply_clear(&c->reply);
-	free(c);
+	if (!c->pooled)
+		free(c);
 }
 
 /* The keywords and parameters live in the same allocation as the array
