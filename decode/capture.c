@@ -18,6 +18,7 @@ struct capture {
 	 * one per SMTP connection and their buffers grow the same way each time */
 	struct smtp_parser *spare[CAPTURE_SPARE_PARSERS];
 	size_t nspare;
+	bool pool_models; /* capture_pool_models */
 };
 
 bool capture_smtp_port(uint16_t port)
@@ -138,6 +139,8 @@ static bool capture_detect(struct capture_session *s, enum flow_dir dir, const u
 					.answer_without_code = true};
 	s->midstream = opts.no_greeting;
 	s->model = txn_session_new(TXN_KEEP_ALL, NULL);
+	if (s->cap->pool_models)
+		txn_session_use_pool(s->model);
 	if (s->cap->nspare)
 		s->parser = smtp_parser_reset(s->cap->spare[--s->cap->nspare], capture_smtp_event, s, &opts);
 	else
@@ -259,6 +262,11 @@ struct capture *capture_new(const struct capture_callbacks *cb, void *ctx)
 	};
 	c->flows = flow_table_new(&fcb, c, NULL);
 	return c;
+}
+
+void capture_pool_models(struct capture *c, bool on)
+{
+	c->pool_models = on;
 }
 
 struct flow_table *capture_flows(struct capture *c)

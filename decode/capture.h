@@ -84,6 +84,10 @@ struct capture;
 /* cb is copied. Free with capture_free (which closes every open session). */
 struct capture *capture_new(const struct capture_callbacks *cb, void *ctx);
 void capture_free(struct capture *c);
+/* Sessions are freed soon after they end (a decoder writing them out, not a
+ * viewer keeping them): their models may take the faster pooled storage
+ * (txn_session_use_pool). Call before the first packet. */
+void capture_pool_models(struct capture *c, bool on);
 /* The flow engine feeding this capture (owned by it). */
 struct flow_table *capture_flows(struct capture *c);
 /* Close every open session ("end of capture"). */

@@ -221,7 +221,8 @@ struct txn_session {
 	size_t inq_head, inq_len, inq_alloc;
 	bool auth_cancelled;
 	bool seen_event;
-	struct txn_pool *pool;         /* reply texts of kept commands and transactions */
+	struct txn_pool *pool;         /* reply texts and commands (txn_session_use_pool) */
+	bool use_pool;
 };
 
 /* New session (never NULL); cb may be NULL. Free with txn_session_free. */
@@ -235,6 +236,11 @@ void txn_session_event_fn(void *user, const struct smtp_event *ev);
  * TXN_OUT_INCOMPLETE rather than TXN_OUT_ABORTED_DISCONNECT. Call before the
  * parser's smtp_finish. */
 void txn_session_set_truncated(struct txn_session *s, bool truncated);
+/* A KEEP_ALL session keeps its commands and the texts of replies in blocks of
+ * its own, freed with it: no malloc and free for each (the capture decoder
+ * makes them for every command of every session). Faster, but up to a few KB
+ * more per session: for sessions freed soon after they end. */
+void txn_session_use_pool(struct txn_session *s);
 void txn_free(struct txn *t);
 void txn_command_free(struct txn_command *c);
 

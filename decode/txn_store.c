@@ -19,7 +19,9 @@ void txn_reply_clear(struct txn_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Blocks of reply text owned by a session (txn_reply_copy_kept). */
+/* Blocks owned by a session (txn_reply_copy_kept, txn_pool_alloc): the first
+ * small, each next twice the last up to TXN_POOL_BLOCK. */
+#define TXN_POOL_FIRST 1024
 #define TXN_POOL_BLOCK 8192
 
 struct txn_pool {
@@ -36,10 +38,13 @@ static char *txn_pool_take(struct txn_session *s, size_t n)
 	if (n > TXN_POOL_BLOCK / 8)
 		return NULL;
 	if (!b || b->size - b->used < n) {
-		b = xmalloc(sizeof *b + TXN_POOL_BLOCK);
+		size_t size = b ? b->size * 2 : TXN_POOL_FIRST;
+		if (size > TXN_POOL_BLOCK)
+			size = TXN_POOL_BLOCK;
+		b = xmalloc(sizeof *b + size);
 		b->next = s->pool;
 		b->used = 0;
-		b->size = TXN_POOL_BLOCK;
+		b->size = size;
 		s->pool = b;
 	}
 	char *p = b->data + b->used;
@@ -47,9 +52,14 @@ static char *txn_pool_take(struct txn_session *s, size_t n)
 	return p;
 }
 
+void txn_session_use_pool(struct txn_session *s)
+{
+	s->use_pool = true;
+}
+
 void *txn_pool_alloc(struct txn_session *s, size_t n)
 {
-	if (s->keep != TXN_KEEP_ALL)
+	if (s->keep != TXN_KEEP_ALL || !s->use_pool)
 		return NULL;
 	struct txn_pool *b = s->pool;
 	size_t pad = b ? (16 - b->used % 16) % 16 : 0;
@@ -110,7 +120,7 @@ void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t t
 
 void txn_reply_copy_kept(struct txn_session *s, struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
 {
-	if (s->keep != TXN_KEEP_ALL) {
+	if (s->keep != TXN_KEEP_ALL || !s->use_pool) {
 		txn_reply_copy(dst, r, ts);
 		return;
 	}

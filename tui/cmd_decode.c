@@ -303,6 +303,7 @@ int cmd_decode(int argc, char **argv)
 	}
 	const struct capture_callbacks cb = {.body = decode_body, .session_close = decode_session_close};
 	struct capture *c = capture_new(&cb, &r);
+	capture_pool_models(c, true); /* sessions are freed once written */
 	if (r.format == DECODE_SUMMARY)
 		timeline_summary_header(r.out);
 	/* three threads: reading ahead, decoding (here), writing behind */
@@ -385,6 +386,7 @@ static int capture_run(struct decode_run *r)
 	struct loop *l = loop_new();
 	const struct capture_callbacks cb = {.body = decode_body, .session_close = decode_session_close};
 	struct capture *c = capture_new(&cb, r);
+	capture_pool_models(c, true);
 	char err[512];
 	struct livecap *lc = livecap_open(l, r->iface, r->filter, capture_flows(c), err, sizeof err);
 	if (!lc) {

@@ -12,13 +12,15 @@
 #include "decode/smtp_transcript.h"
 #include "decode/txn.h"
 
-/* Run a transcript into a keep-all session. */
-static struct txn_session *run(const char *text)
+/* Run a transcript into a keep-all session (pooled storage or not). */
+static struct txn_session *run_with(const char *text, bool pool)
 {
 	struct smtp_transcript t;
 	char err[96];
 	assert_true(smtp_transcript_parse((const uint8_t *)text, strlen(text), &t, err, sizeof err));
 	struct txn_session *s = txn_session_new(TXN_KEEP_ALL, NULL);
+	if (pool)
+		txn_session_use_pool(s);
 	txn_session_set_truncated(s, t.truncated);
 	struct smtp_parser_opts o = {.no_greeting = t.no_greeting, .answer_without_code = true};
 	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, s, &o);
@@ -26,6 +28,11 @@ static struct txn_session *run(const char *text)
 	smtp_parser_free(p);
 	smtp_transcript_free(&t);
 	return s;
+}
+
+static struct txn_session *run(const char *text)
+{
+	return run_with(text, false);
 }
 
 #define HEAD "S: 220 mx ESMTP\nC: EHLO c\nS: 250-mx\nS: 250-SIZE 35882577\nS: 250-AUTH PLAIN LOGIN\nS: 250 PIPELINING\n"
@@ -414,6 +421,48 @@ static void test_reply_without_code(void **state)
 	txn_session_free(s);
 }
 
+/* Pooled storage makes the same model (formatted the same), with replies
+ * and commands in the pool and long ones outside it, and frees cleanly. */
+static void test_pooled_same(void **state)
+{
+	(void)state;
+	char longrcpt[1400];
+	memset(longrcpt, 'x', sizeof longrcpt);
+	memcpy(longrcpt, "C: RCPT TO:<", 12);
+	memcpy(longrcpt + sizeof longrcpt - 18, "@d.example>\nS: 550", 18);
+	char text[8192];
+	snprintf(text, sizeof text,
+		 HEAD ENV "C: RCPT TO:<e@d.example>\nS: 550 5.1.1 <e@d.example>: Recipient address rejected\n"
+			  "%.*s 5.1.1 no\nC: DATA\nS: 354 go\nC: Subject: hi\nC: \nC: body\nC: .\n"
+			  "S: 250 2.0.0 Ok: queued as 4ABC123\nC: RSET\nS: 250 ok\nC: NOOP\nS: 250 ok\nC: QUIT\nS: 221 bye\n",
+		 (int)sizeof longrcpt, longrcpt);
+	struct txn_session *a = run_with(text, false), *b = run_with(text, true);
+	assert_non_null(b->pool);
+	assert_null(a->pool);
+	assert_int_equal(a->ncommands, b->ncommands);
+	assert_true(b->ncommands >= 9);
+	size_t pooled = 0;
+	for (size_t i = 0; i < b->ncommands; i++) {
+		pooled += b->commands[i]->pooled;
+		assert_false(a->commands[i]->pooled);
+		assert_string_equal(a->commands[i]->line, b->commands[i]->line);
+		assert_int_equal(a->commands[i]->reply.code, b->commands[i]->reply.code);
+		assert_string_equal(a->commands[i]->reply.text, b->commands[i]->reply.text);
+	}
+	assert_true(pooled >= 8 && pooled < b->ncommands); /* the long RCPT line is not pooled */
+	assert_true(b->txns[0]->final.reply.pooled);
+	struct buf fa, fb;
+	buf_init(&fa, 1 << 20);
+	buf_init(&fb, 1 << 20);
+	assert_true(txn_session_format(a, &fa));
+	assert_true(txn_session_format(b, &fb));
+	assert_string_equal(buf_str(&fa), buf_str(&fb));
+	buf_free(&fa);
+	buf_free(&fb);
+	txn_session_free(a);
+	txn_session_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_keep_none_without_callbacks), cmocka_unit_test(test_format),
 		cmocka_unit_test(test_no_mail),       cmocka_unit_test(test_nested_mail),
 		cmocka_unit_test(test_refused_ehlo),  cmocka_unit_test(test_reply_without_code),
+		cmocka_unit_test(test_pooled_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
