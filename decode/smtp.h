@@ -135,6 +135,9 @@ struct smtp_command {
 	/* AUTH */
 	const char *auth_mech; /* upper case, "" when missing */
 	bool auth_initial;     /* an initial response follows the mechanism */
+	/* not in the capture: lost in a client-side gap, and known only from the
+	 * server's reply (a 354 after the gap says DATA was sent) */
+	bool inferred;
 };
 
 struct smtp_reply_line {
@@ -215,6 +218,8 @@ enum smtp_anomaly {
 	SMTP_AN_REPLY_TOO_LONG,     /* reply over SMTP_REPLY_MAX_LINES/_BYTES; count = lines dropped */
 	SMTP_AN_REPLY_UNSOLICITED,
 	SMTP_AN_REPLY_RESYNC,       /* 354 matched a later DATA: count = commands skipped */
+	SMTP_AN_REPLY_LOST_COMMAND, /* a reply to a command lost in a client-side capture gap;
+	                             * detail = the command it names, "" when unknown */
 	SMTP_AN_PIPELINING_NOT_ADVERTISED,
 	SMTP_AN_PIPELINE_ORDER,     /* command sent after one that must end a group (RFC 2920 3.1) */
 	SMTP_AN_PIPELINE_OVERFLOW,  /* more than SMTP_PIPELINE_MAX awaiting replies */

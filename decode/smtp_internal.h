@@ -89,6 +89,7 @@ struct smtp_parser {
 	uint64_t lost_seq;      /* queued commands up to this one lost their replies (0: none) */
 	bool reply_cut;         /* the open reply or partial reply line lost bytes */
 	bool srv_gap;           /* a gap since the last reply: check the next one fits */
+	bool cli_gap;           /* client command bytes lost since a reply last matched a command */
 	/* client bytes held while DATA or STARTTLS awaits its reply */
 	struct buf hold;
 	int64_t hold_ts;
@@ -129,7 +130,7 @@ void smtp_flag(struct smtp_parser *p, enum smtp_dir dir, enum smtp_anomaly a, ui
 /* Queue of commands awaiting replies (smtp_parser.c). */
 uint64_t smtp_queue_push(struct smtp_parser *p, enum smtp_cmd_kind kind, int64_t ts);
 /* Fill a dispatched reply's answer fields from the queue. */
-void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off);
+void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off, int64_t ts);
 void smtp_enter_tls(struct smtp_parser *p, uint64_t off, int64_t ts, bool implicit);
 /* smtp_tls.c: raw bytes of one direction once TLS began (counted, handed to
  * the sink); the server bytes sent before the client's hello are reported. */

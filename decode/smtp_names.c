@@ -52,6 +52,8 @@ static const struct {
 	[SMTP_AN_REPLY_TOO_LONG] = {"reply_too_long", "reply with more lines or bytes than kept; the rest dropped"},
 	[SMTP_AN_REPLY_UNSOLICITED] = {"reply_unsolicited", "reply while no command was waiting for one"},
 	[SMTP_AN_REPLY_RESYNC] = {"reply_resync", "replies were lost; matching skipped to the DATA command"},
+	[SMTP_AN_REPLY_LOST_COMMAND] = {"reply_lost_command",
+					"reply to a command lost in a capture gap on the client side"},
 	[SMTP_AN_PIPELINING_NOT_ADVERTISED] = {"pipelining_not_advertised",
 					       "client sent commands without waiting, but PIPELINING was not offered"},
 	[SMTP_AN_PIPELINE_ORDER] = {"pipeline_order",

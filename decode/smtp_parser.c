@@ -2,6 +2,7 @@
 #include "smtp_internal.h"
 #include "xmalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,7 +208,53 @@ static size_t queue_resync_gap(struct smtp_parser *p, const struct smtp_reply *r
 	return n + i;
 }
 
-void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off)
+/* A 354 came while no command awaited a reply, after client bytes were lost:
+ * the DATA it answers was in them. The command is emitted (marked inferred)
+ * and queued, so the reply answers it and the message content that follows
+ * is read as content, not as commands. */
+static void infer_data(struct smtp_parser *p, uint64_t off, int64_t ts)
+{
+	static const char line[] = "DATA";
+	struct smtp_command c;
+	memset(&c, 0, sizeof c);
+	c.kind = SMTP_CMD_DATA;
+	c.verb = "DATA";
+	c.arg = c.auth_mech = "";
+	c.path.addr = c.path.route = c.path.domain = "";
+	c.size = -1;
+	c.line = (const uint8_t *)line;
+	c.line_len = c.secret_at = sizeof line - 1;
+	c.inferred = true;
+	c.seq = smtp_queue_push(p, c.kind, ts);
+	struct smtp_event ev = {.type = SMTP_EV_COMMAND, .dir = SMTP_DIR_CLIENT, .ts = ts,
+				.offset = p->side[SMTP_DIR_CLIENT].offset};
+	ev.cmd = &c;
+	smtp_emit(p, &ev);
+	smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_LOST_COMMAND, 0, "DATA", off);
+}
+
+/* A reply no command awaits: after lost client bytes, it answers one of them. */
+static void reply_unsolicited(struct smtp_parser *p, struct smtp_reply *r, uint64_t off)
+{
+	r->flags |= SMTP_REPLY_UNSOLICITED;
+	if (r->code == 421 || r->code == 0) /* 421 may come at any time (RFC 5321 3.8) */
+		return;
+	if (!p->cli_gap) {
+		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_UNSOLICITED, 0, "", off);
+		return;
+	}
+	/* the detail: the command the reply names, then the reply's first line,
+	 * so a refused recipient lost with its RCPT is still reported */
+	enum smtp_cmd_kind k = smtp_reply_names(r);
+	char detail[160];
+	const struct smtp_reply_line *l = r->nlines ? &r->lines[0] : NULL;
+	snprintf(detail, sizeof detail, "%s%s%d %.*s", k == SMTP_CMD_LAST ? "" : smtp_cmd_name(k),
+		 k == SMTP_CMD_LAST ? "" : ": ", r->code, l ? (int)(l->text_len < 120 ? l->text_len : 120) : 0,
+		 l ? l->text : "");
+	smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_LOST_COMMAND, 0, detail, off);
+}
+
+void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off, int64_t ts)
 {
 	r->answer_kind = SMTP_CMD_LAST;
 	if (r->code == 0 && (p->greeting_pending || !p->answer_codeless))
@@ -220,12 +267,15 @@ void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off)
 	size_t lost = queue_resync_gap(p, r);
 	if (lost)
 		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_RESYNC, lost, "gap", off);
+	if (p->qlen == 0 && p->cli_gap && r->code == 354 && p->cmode == SMTP_CM_LINES) {
+		infer_data(p, off, ts);
+		p->cli_gap = false;
+	}
 	if (p->qlen == 0) {
-		r->flags |= SMTP_REPLY_UNSOLICITED;
-		if (r->code != 421 && r->code != 0) /* 421 may come at any time (RFC 5321 3.8) */
-			smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_UNSOLICITED, 0, "", off);
+		reply_unsolicited(p, r, off);
 		return;
 	}
+	p->cli_gap = false;
 	if (r->code == 354) {
 		size_t n = queue_resync_354(p);
 		if (n)
@@ -753,6 +803,8 @@ void smtp_gap(struct smtp_parser *p, enum smtp_dir dir, uint64_t nbytes)
 	}
 	if (dir == SMTP_DIR_SERVER)
 		server_gap(p);
+	else if (p->cmode == SMTP_CM_LINES)
+		p->cli_gap = true; /* commands may be lost: their replies will come unasked */
 	if (s->line_total == 0)
 		s->resync = true; /* the gap began at a line start: check the next line */
 	/* else the gap is inside a line: keep its start, the rest follows */

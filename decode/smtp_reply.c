@@ -90,7 +90,7 @@ static void reply_dispatch(struct smtp_parser *p, int64_t ts)
 	r.lines_dropped = a->dropped;
 	if (a->dropped)
 		smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_TOO_LONG, a->dropped, "", a->off);
-	smtp_reply_match(p, &r, a->off);
+	smtp_reply_match(p, &r, a->off, ts);
 	struct smtp_event ev = {.type = SMTP_EV_REPLY, .dir = SMTP_DIR_SERVER, .ts = ts, .offset = a->off};
 	ev.reply = &r;
 	p->reply_cut = false;

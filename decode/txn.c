@@ -545,6 +545,7 @@ static void on_command(struct txn_session *s, const struct smtp_event *ev)
 {
 	const struct smtp_command *c = ev->cmd;
 	struct txn_command *cmd = command_new(s, ev, c->kind, c->seq, c->line, c->line_len, c->secret_at);
+	cmd->inferred = c->inferred;
 	enum txn_step_kind sk = SK_NONE;
 	size_t ri = 0;
 	switch (c->kind) {

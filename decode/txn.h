@@ -154,6 +154,7 @@ struct txn_command {
 	struct txn_reply reply;
 	uint64_t txn_index;    /* transaction it belongs to, 0 when none */
 	bool pooled;           /* private: allocated in the session's pool, freed with it */
+	bool inferred;         /* not in the capture: known from the server's reply (smtp_command.inferred) */
 };
 
 struct txn_ext {

@@ -291,6 +291,38 @@ assert r["bob@example.test"]["status"] == "ok" and r["bob@example.test"]["reply"
 '
 plausible "a server reply lost" "$W/droprep"
 
+# The pipelined MAIL..DATA group lost in one segment: the 354 that follows shows
+# DATA was sent, so the message is still read as a message (not as commands),
+# and the replies to the lost MAIL and RCPTs are reported with their texts.
+mangle drop "$CAPS/pipelining.pcap" "$W/dropgroup.pcap" --match "RCPT TO:<alice"
+dec "$W/dropgroup" "$W/dropgroup.pcap"
+survived "a pipelined command group lost (MAIL to DATA)" "$W/dropgroup" 0
+pyjson "a pipelined command group lost: the message, its final reply and queue id kept" "$W/dropgroup" '
+ref = json.loads(open(sys.argv[1].replace("dropgroup.json", "pipe.json")).readline())
+rt, s = ref["transactions"][0], S[0]
+assert s["gaps"]["count"] >= 1
+assert len(s["transactions"]) == 1, s["transactions"]
+t = s["transactions"][0]
+assert t["mail_from"] is None and t["rcpt"] == [], t
+assert t["outcome"] == rt["outcome"] == "delivered", t["outcome"]
+assert t["queue_id"] == rt["queue_id"] and t["final_reply"] == rt["final_reply"], t["final_reply"]
+assert t["headers"]["subject"] == rt["headers"]["subject"] and t["data"]["bytes"] == rt["data"]["bytes"], t
+data = [c for c in t["commands"] if c["verb"] == "DATA"]
+assert len(data) == 1 and data[0]["inferred"] and data[0]["reply"]["code"] == 354, data
+assert not any(c["inferred"] for c in ref["commands"] + rt["commands"])
+assert [c["verb"] for c in s["commands"]] == ["EHLO", "QUIT"], [c["command"] for c in s["commands"]]
+'
+pyjson "a pipelined command group lost: the refused recipient still reported" "$W/dropgroup" '
+ref = json.loads(open(sys.argv[1].replace("dropgroup.json", "pipe.json")).readline())
+refused = [r for r in ref["transactions"][0]["rcpt"] if r["reply"]["code"] >= 500]
+assert len(refused) == 1, refused
+lost = [p for p in S[0]["problems"] if p.startswith("reply_lost_command")]
+assert len(lost) == 5, lost
+assert any(refused[0]["reply"]["text"][:60] in p and "550" in p for p in lost), lost
+assert not any(p.startswith("reply_unsolicited") or p.startswith("empty_line") for p in S[0]["problems"])
+'
+plausible "a pipelined command group lost" "$W/dropgroup"
+
 # ---- other traffic mixed in ----------------------------------------------------------
 
 mangle add-flow "$CAPS/plain.pcap" "$W/http.pcap" --port 80 \

@@ -203,7 +203,11 @@ void timeline_problems(const struct capture_session *s, timeline_problem_fn fn, 
 		const struct txn_anomaly *a = &m->anomalies[i];
 		if (a->kind == SMTP_AN_GAP)
 			continue;
-		snprintf(line, sizeof line, "%s: %s", smtp_anomaly_name(a->kind), smtp_anomaly_text(a->kind));
+		if (a->kind == SMTP_AN_REPLY_LOST_COMMAND && a->detail && a->detail[0])
+			snprintf(line, sizeof line, "%s: %s: %s", smtp_anomaly_name(a->kind),
+				 smtp_anomaly_text(a->kind), a->detail);
+		else
+			snprintf(line, sizeof line, "%s: %s", smtp_anomaly_name(a->kind), smtp_anomaly_text(a->kind));
 		fn(user, line);
 	}
 	if (s->truncated)

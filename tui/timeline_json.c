@@ -79,6 +79,7 @@ static void tj_command(struct json *j, const struct txn_command *c, const struct
 	json_key(j, "command");
 	json_strn(j, (const uint8_t *)c->line, shown);
 	json_kv_bool(j, "masked", shown < c->line_len);
+	json_kv_bool(j, "inferred", c->inferred);
 	json_kv_str(j, "verb", smtp_cmd_name(c->kind));
 	tj_time(j, "time", c->ts);
 	json_kv_str(j, "status", txn_status_name(c->status));

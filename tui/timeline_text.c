@@ -64,6 +64,8 @@ static void tl_command(FILE *f, const struct capture_session *s, const struct tx
 	tl_safe_n(f, c->line, shown > 200 ? 200 : shown);
 	if (shown < c->line_len)
 		fputs(shown == c->secret_at ? "***" : "...", f);
+	if (c->inferred)
+		fputs("   (not in the capture: lost in a gap, known from the reply)", f);
 	fputc('\n', f);
 	fputs("              S: ", f);
 	tl_reply_first(f, &c->reply, 160);

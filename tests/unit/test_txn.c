@@ -421,6 +421,56 @@ static void test_reply_without_code(void **state)
 	txn_session_free(s);
 }
 
+static size_t count_anomaly(const struct txn_session *s, enum smtp_anomaly k, const char *detail_has)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nanomalies; i++)
+		n += s->anomalies[i].kind == k && (!detail_has || strstr(s->anomalies[i].detail, detail_has));
+	return n;
+}
+
+/* Client bytes lost in a gap: a 354 that follows shows the DATA in them, so
+ * the message is read as content; other replies are reported with their
+ * text. Without the gap, a reply nobody asked for stays "unsolicited". */
+static void test_client_gap_inferred_data(void **state)
+{
+	(void)state;
+	struct txn_session *s = run(HEAD "G: C 80\nS: 250 2.1.0 Ok\nS: 550 5.1.1 <x@d.example>: unknown\n"
+					 "S: 354 go\nC: Subject: lost\nC: \nC: body\nC: .\nS: 250 2.0.0 Ok: queued as 4XYZ\n"
+					 "C: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 1);
+	const struct txn *t = s->txns[0];
+	assert_true(t->mail_missing);
+	assert_int_equal(t->outcome, TXN_OUT_DELIVERED);
+	assert_string_equal(t->queue_id, "4XYZ");
+	assert_int_equal(t->data.reply.code, 354);
+	assert_true(t->header_complete);
+	assert_int_equal(t->header.len, strlen("Subject: lost\r\n"));
+	size_t inferred = 0;
+	for (size_t i = 0; i < s->ncommands; i++) {
+		inferred += s->commands[i]->inferred;
+		assert_true(s->commands[i]->kind != SMTP_CMD_UNKNOWN); /* no content line taken for a command */
+	}
+	assert_int_equal(inferred, 1);
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, NULL), 3);
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, "550 5.1.1 <x@d.example>"), 1);
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_UNSOLICITED, NULL), 0);
+	txn_session_free(s);
+	/* no gap: the same replies are unsolicited and nothing is inferred */
+	s = run(HEAD "S: 250 2.1.0 Ok\nS: 354 go\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_UNSOLICITED, NULL), 2);
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, NULL), 0);
+	assert_int_equal(s->ntxns, 0);
+	txn_session_free(s);
+	/* a gap inside message content infers nothing */
+	s = run(HEAD ENV "C: DATA\nS: 354 go\nC: a\nG: C 10\nC: b\nC: .\nS: 250 ok\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, NULL), 0);
+	for (size_t i = 0; i < s->ncommands; i++)
+		assert_false(s->commands[i]->inferred);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_DELIVERED);
+	txn_session_free(s);
+}
+
 /* Pooled storage makes the same model (formatted the same), with replies
  * and commands in the pool and long ones outside it, and frees cleanly. */
 static void test_pooled_same(void **state)
@@ -472,7 +522,7 @@ int main(void)
 		cmocka_unit_test(test_keep_none_without_callbacks), cmocka_unit_test(test_format),
 		cmocka_unit_test(test_no_mail),       cmocka_unit_test(test_nested_mail),
 		cmocka_unit_test(test_refused_ehlo),  cmocka_unit_test(test_reply_without_code),
-		cmocka_unit_test(test_pooled_same),
+		cmocka_unit_test(test_pooled_same),   cmocka_unit_test(test_client_gap_inferred_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
