@@ -254,6 +254,15 @@ static void reply_unsolicited(struct smtp_parser *p, struct smtp_reply *r, uint6
 	smtp_flag(p, SMTP_DIR_SERVER, SMTP_AN_REPLY_LOST_COMMAND, 0, detail, off);
 }
 
+/* The reply names a command (2.1.0 MAIL, 2.1.5 RCPT, 354 DATA...) other than
+ * the one awaiting it: after lost client bytes, it answers a lost command
+ * (pipelined ahead of the one queued) and must not take that one's place. */
+static bool reply_names_other(const struct smtp_parser *p, const struct smtp_reply *r)
+{
+	enum smtp_cmd_kind named = smtp_reply_names(r);
+	return named != SMTP_CMD_LAST && !smtp_kind_fits(named, p->q[p->qhead].kind);
+}
+
 void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off, int64_t ts)
 {
 	r->answer_kind = SMTP_CMD_LAST;
@@ -271,7 +280,7 @@ void smtp_reply_match(struct smtp_parser *p, struct smtp_reply *r, uint64_t off,
 		infer_data(p, off, ts);
 		p->cli_gap = false;
 	}
-	if (p->qlen == 0) {
+	if (p->qlen == 0 || (p->cli_gap && reply_names_other(p, r))) {
 		reply_unsolicited(p, r, off);
 		return;
 	}

@@ -323,6 +323,26 @@ assert not any(p.startswith("reply_unsolicited") or p.startswith("empty_line") f
 '
 plausible "a pipelined command group lost" "$W/dropgroup"
 
+# Only the MAIL of the pipelined group lost (the group cut into small
+# segments): its 2.1.0 reply must not shift onto the first RCPT.
+mangle resegment "$CAPS/pipelining.pcap" "$W/pipeseg.pcap" 30
+mangle drop "$W/pipeseg.pcap" "$W/dropmail.pcap" --match "MAIL FROM"
+dec "$W/dropmail" "$W/dropmail.pcap"
+survived "a pipelined MAIL lost" "$W/dropmail" 0
+pyjson "a pipelined MAIL lost: every recipient keeps its own reply, the message is read" "$W/dropmail" '
+ref = json.loads(open(sys.argv[1].replace("dropmail.json", "pipe.json")).readline())
+rt, t = ref["transactions"][0], S[0]["transactions"][0]
+assert t["mail_from"] is None, t["mail_from"]
+got = [(r["address"], r["reply"]["code"], r["reply"]["text"]) for r in t["rcpt"]]
+want = [(r["address"], r["reply"]["code"], r["reply"]["text"]) for r in rt["rcpt"]]
+assert got == want, got
+assert t["outcome"] == "delivered" and t["queue_id"] == rt["queue_id"], t["outcome"]
+assert t["headers"]["subject"] == rt["headers"]["subject"], t["headers"]
+lost = [p for p in S[0]["problems"] if p.startswith("reply_lost_command")]
+assert len(lost) == 1 and "MAIL: 250 2.1.0" in lost[0], lost
+'
+plausible "a pipelined MAIL lost" "$W/dropmail"
+
 # ---- other traffic mixed in ----------------------------------------------------------
 
 mangle add-flow "$CAPS/plain.pcap" "$W/http.pcap" --port 80 \

@@ -462,6 +462,20 @@ static void test_client_gap_inferred_data(void **state)
 	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, NULL), 0);
 	assert_int_equal(s->ntxns, 0);
 	txn_session_free(s);
+	/* the pipelined MAIL lost, its RCPTs seen: the 2.1.0 reply answers the
+	 * lost MAIL, not the first RCPT */
+	s = run(HEAD "G: C 30\nC: RCPT TO:<c@d.example>\nC: RCPT TO:<e@d.example>\nC: DATA\n"
+		     "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 550 5.1.1 no\nS: 354 go\nC: x\nC: .\nS: 250 2.0.0 ok\n"
+		     "C: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->ntxns, 1);
+	assert_int_equal(s->txns[0]->nrcpts, 2);
+	assert_int_equal(s->txns[0]->rcpts[0].step.reply.code, 250);
+	assert_string_equal(s->txns[0]->rcpts[0].step.reply.esc, "2.1.5");
+	assert_int_equal(s->txns[0]->rcpts[1].step.reply.code, 550);
+	assert_int_equal(s->txns[0]->data.reply.code, 354);
+	assert_int_equal(s->txns[0]->outcome, TXN_OUT_DELIVERED);
+	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, "MAIL: 250 2.1.0"), 1);
+	txn_session_free(s);
 	/* a gap inside message content infers nothing */
 	s = run(HEAD ENV "C: DATA\nS: 354 go\nC: a\nG: C 10\nC: b\nC: .\nS: 250 ok\nC: QUIT\nS: 221 bye\n");
 	assert_int_equal(count_anomaly(s, SMTP_AN_REPLY_LOST_COMMAND, NULL), 0);
