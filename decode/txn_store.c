@@ -62,9 +62,10 @@ void *txn_pool_alloc(struct txn_session *s, size_t n)
 	if (s->keep != TXN_KEEP_ALL || !s->use_pool)
 		return NULL;
 	struct txn_pool *b = s->pool;
-	size_t pad = b ? (16 - b->used % 16) % 16 : 0;
-	if (b && b->size - b->used >= n + pad)
-		b->used += pad;
+	if (b) { /* align the block's free space; none left makes take start a new block */
+		size_t at = (b->used + 15) & ~(size_t)15;
+		b->used = at < b->size ? at : b->size;
+	}
 	return txn_pool_take(s, n);
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode/limits.h"
@@ -525,6 +526,23 @@ static void test_pooled_same(void **state)
 	buf_free(&fb);
 	txn_session_free(a);
 	txn_session_free(b);
+	/* commands between replies of every length: each pooled command stays
+	 * aligned wherever the texts before it ended in their block */
+	size_t cap = 64 * 1024, n = 0;
+	char *many = malloc(cap);
+	n += (size_t)snprintf(many + n, cap - n, "%s", HEAD);
+	for (int i = 0; i < 400; i++)
+		n += (size_t)snprintf(many + n, cap - n, "C: NOOP %d\nS: 250 %.*s\n", i, i % 53,
+				      "ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok");
+	snprintf(many + n, cap - n, "C: QUIT\nS: 221 bye\n");
+	b = run_with(many, true);
+	assert_int_equal(b->ncommands, 402);
+	for (size_t i = 0; i < b->ncommands; i++) {
+		assert_true(b->commands[i]->pooled);
+		assert_int_equal((uintptr_t)b->commands[i] % _Alignof(struct txn_command), 0);
+	}
+	txn_session_free(b);
+	free(many);
 }
 
 int main(void)
