@@ -39,7 +39,7 @@ static char *dup_opt(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static void opts_copy(struct session_opts *d, const struct session_opts *o)
+void session_opts_dup(struct session_opts *d, const struct session_opts *o, bool with_secret)
 {
 	*d = *o;
 	d->host = dup_opt(o->host);
@@ -47,7 +47,7 @@ static void opts_copy(struct session_opts *d, const struct session_opts *o)
 	d->mx_domain = dup_opt(o->mx_domain);
 	d->dns_servers = dup_opt(o->dns_servers);
 	d->ehlo_name = dup_opt(o->ehlo_name);
-	d->secret = dup_opt(o->secret);
+	d->secret = with_secret ? dup_opt(o->secret) : NULL;
 	d->tls.sni = dup_opt(o->tls.sni);
 	d->tls.verify_name = dup_opt(o->tls.verify_name);
 	d->tls.ca_file = dup_opt(o->tls.ca_file);
@@ -58,6 +58,12 @@ static void opts_copy(struct session_opts *d, const struct session_opts *o)
 	d->tls.ciphersuites = dup_opt(o->tls.ciphersuites);
 	d->tls.tlsa = NULL;
 	d->tls.ntlsa = 0;
+}
+
+/* The session's own copy, with defaults for what o leaves unset. */
+static void opts_copy(struct session_opts *d, const struct session_opts *o)
+{
+	session_opts_dup(d, o, true);
 	if (!d->port)
 		d->port = o->implicit_tls ? 465 : o->lmtp ? 24 : 25;
 	if (!d->connect_timeout_ms)
@@ -72,7 +78,7 @@ static void opts_copy(struct session_opts *d, const struct session_opts *o)
 		d->max_entries = SESSION_ENTRIES_MAX;
 }
 
-static void opts_free(struct session_opts *o)
+void session_opts_free(struct session_opts *o)
 {
 	if (o->secret)
 		OPENSSL_cleanse((char *)o->secret, strlen(o->secret));
@@ -699,7 +705,7 @@ void session_free(struct session *s)
 	session_result_clear(&s->res);
 	buf_free(&s->preview);
 	buf_free(&s->body_show);
-	opts_free(&s->o);
+	session_opts_free(&s->o);
 	free(s);
 }
 

@@ -293,4 +293,19 @@ bool session_target_parse(const char *t, struct session_target *out, char *err, 
 /* "1.2", "TLSv1.2", "tls1.2" -> TLS1_2_VERSION (1.0 to 1.3); false when unknown. */
 bool session_tls_version_parse(const char *s, int *out);
 
+/* The connection and TLS options of `connect`, `send` and the Session screen
+ * (-4, -6, --starttls, --tls, --lmtp, --no-verify, --dane, --show-secrets;
+ * --port, --ehlo, --timeout, --dns-server, --sni, --ca-file, --cert, --key,
+ * --tls-min, --tls-max, --ciphers). Strings are kept as pointers to v. */
+/* d becomes a copy of o owning its strings (the TLSA records are not copied;
+ * the secret only when with_secret). Free with session_opts_free, which wipes
+ * the secret and zeroes *o. */
+void session_opts_dup(struct session_opts *d, const struct session_opts *o, bool with_secret);
+void session_opts_free(struct session_opts *o);
+
+bool session_opt_flag(struct session_opts *so, const char *o);      /* false: not such a flag */
+bool session_opt_takes_value(const char *o);
+/* False when v is refused, with the reason (without the option's name) in why. */
+bool session_opt_value(struct session_opts *so, const char *o, const char *v, char *why, size_t n);
+
 #endif

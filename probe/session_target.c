@@ -1,9 +1,11 @@
 /* session_target.c - parse where a session goes (HOST[:PORT], [IPv6]:PORT,
  * a unix socket, @domain for its MX, RFC 5321 5.1; IPv6 literals as in
- * RFC 3986 3.2.2) and TLS version names. Pure. */
+ * RFC 3986 3.2.2), TLS version names, and the connection and TLS options
+ * every front end takes. Pure. */
 #include "probe/session.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +124,100 @@ bool session_tls_version_parse(const char *s, int *out)
 			return true;
 		}
 	return false;
+}
+
+/* ---- options shared by `connect`, `send` and the Session screen ---- */
+
+bool session_opt_flag(struct session_opts *so, const char *o)
+{
+	if (!strcmp(o, "-4"))
+		so->family = AF_INET;
+	else if (!strcmp(o, "-6"))
+		so->family = AF_INET6;
+	else if (!strcmp(o, "--starttls"))
+		so->starttls = true;
+	else if (!strcmp(o, "--tls"))
+		so->implicit_tls = true;
+	else if (!strcmp(o, "--lmtp"))
+		so->lmtp = true;
+	else if (!strcmp(o, "--no-verify"))
+		so->tls.insecure = true;
+	else if (!strcmp(o, "--dane"))
+		so->dane = true;
+	else if (!strcmp(o, "--show-secrets"))
+		so->show_secrets = true;
+	else
+		return false;
+	return true;
+}
+
+static const char *const session_valued_opts[] = {
+	"--port", "--ehlo", "--timeout", "--dns-server", "--sni", "--ca-file", "--cert", "--key",
+	"--tls-min", "--tls-max", "--ciphers", NULL,
+};
+
+bool session_opt_takes_value(const char *o)
+{
+	for (const char *const *v = session_valued_opts; *v; v++)
+		if (!strcmp(o, *v))
+			return true;
+	return false;
+}
+
+static bool opt_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* The option's own reason, without its name, when the value is refused. */
+static bool opt_bad(char *why, size_t n, const char *text)
+{
+	snprintf(why, n, "%s", text);
+	return false;
+}
+
+bool session_opt_value(struct session_opts *so, const char *o, const char *v, char *why, size_t n)
+{
+	unsigned u;
+	int ver;
+	if (!strcmp(o, "--port")) {
+		if (!opt_uint(v, 1, 65535, &u))
+			return opt_bad(why, n, "a port from 1 to 65535");
+		so->port = (uint16_t)u;
+	} else if (!strcmp(o, "--timeout")) {
+		if (!opt_uint(v, 1, 3600, &u))
+			return opt_bad(why, n, "seconds from 1 to 3600");
+		so->connect_timeout_ms = so->greeting_timeout_ms = so->reply_timeout_ms = so->tls_timeout_ms = u * 1000;
+	} else if (!strcmp(o, "--tls-min") || !strcmp(o, "--tls-max")) {
+		if (!session_tls_version_parse(v, &ver))
+			return opt_bad(why, n, "1.0, 1.1, 1.2 or 1.3");
+		if (o[6] == 'i')
+			so->tls.min_version = ver;
+		else
+			so->tls.max_version = ver;
+	} else if (!strcmp(o, "--ehlo")) {
+		so->ehlo_name = v;
+	} else if (!strcmp(o, "--dns-server")) {
+		so->dns_servers = v;
+	} else if (!strcmp(o, "--sni")) {
+		so->tls.sni = v;
+		so->tls.verify_name = v;
+	} else if (!strcmp(o, "--ca-file")) {
+		so->tls.ca_file = v;
+	} else if (!strcmp(o, "--cert")) {
+		so->tls.cert_file = v;
+	} else if (!strcmp(o, "--key")) {
+		so->tls.key_file = v;
+	} else if (!strcmp(o, "--ciphers")) {
+		so->tls.ciphers = v;
+	} else {
+		return opt_bad(why, n, "not an option that takes a value");
+	}
+	return true;
 }

@@ -538,7 +538,7 @@ static void ss_free(struct pane *p)
 	buf_free(&ss->vbuf);
 	complete_tab_free(&ss->tab);
 	ss_view_free(&ss->v);
-	ss_opts_free(&ss->so);
+	session_opts_free(&ss->so);
 	free(ss);
 }
 

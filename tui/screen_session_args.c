@@ -23,89 +23,12 @@ static const char *const args_line_mode[] = {
 	"--json", "--pretty", "--transcript", "--transcript-json", "--script", "--help", "-h", NULL,
 };
 
-static const char *const args_valued[] = {
-	"--port", "--ehlo", "--timeout", "--dns-server", "--sni", "--ca-file", "--cert", "--key",
-	"--tls-min", "--tls-max", "--ciphers", NULL,
-};
-
 bool session_args_interactive(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++)
 		for (const char *const *o = args_line_mode; *o; o++)
 			if (!strcmp(argv[i], *o))
 				return false;
-	return true;
-}
-
-static bool args_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-static bool args_flag(struct session_opts *so, const char *o)
-{
-	if (!strcmp(o, "-4"))
-		so->family = AF_INET;
-	else if (!strcmp(o, "-6"))
-		so->family = AF_INET6;
-	else if (!strcmp(o, "--starttls"))
-		so->starttls = true;
-	else if (!strcmp(o, "--tls"))
-		so->implicit_tls = true;
-	else if (!strcmp(o, "--lmtp"))
-		so->lmtp = true;
-	else if (!strcmp(o, "--no-verify"))
-		so->tls.insecure = true;
-	else if (!strcmp(o, "--dane"))
-		so->dane = true;
-	else if (!strcmp(o, "--show-secrets"))
-		so->show_secrets = true;
-	else
-		return false;
-	return true;
-}
-
-static bool args_value(struct session_opts *so, const char *o, const char *v, char *err, size_t es)
-{
-	unsigned u;
-	int ver;
-	if (!strcmp(o, "--port")) {
-		if (!args_uint(v, 1, 65535, &u))
-			return snprintf(err, es, "--port: a port from 1 to 65535"), false;
-		so->port = (uint16_t)u;
-	} else if (!strcmp(o, "--timeout")) {
-		if (!args_uint(v, 1, 3600, &u))
-			return snprintf(err, es, "--timeout: seconds from 1 to 3600"), false;
-		so->connect_timeout_ms = so->greeting_timeout_ms = so->reply_timeout_ms = so->tls_timeout_ms = u * 1000;
-	} else if (!strcmp(o, "--tls-min") || !strcmp(o, "--tls-max")) {
-		if (!session_tls_version_parse(v, &ver))
-			return snprintf(err, es, "%s: 1.0, 1.1, 1.2 or 1.3", o), false;
-		if (o[6] == 'i')
-			so->tls.min_version = ver;
-		else
-			so->tls.max_version = ver;
-	} else if (!strcmp(o, "--ehlo")) {
-		so->ehlo_name = v;
-	} else if (!strcmp(o, "--dns-server")) {
-		so->dns_servers = v;
-	} else if (!strcmp(o, "--sni")) {
-		so->tls.sni = v;
-		so->tls.verify_name = v;
-	} else if (!strcmp(o, "--ca-file")) {
-		so->tls.ca_file = v;
-	} else if (!strcmp(o, "--cert")) {
-		so->tls.cert_file = v;
-	} else if (!strcmp(o, "--key")) {
-		so->tls.key_file = v;
-	} else {
-		so->tls.ciphers = v; /* --ciphers */
-	}
 	return true;
 }
 
@@ -134,15 +57,16 @@ static bool args_target(struct session_args *a, const char *t, char *err, size_t
 static bool args_one(struct session_args *a, int argc, char **argv, int *i, char *err, size_t es)
 {
 	const char *o = argv[*i];
-	if (args_flag(a->so, o))
+	if (session_opt_flag(a->so, o))
 		return true;
-	for (const char *const *v = args_valued; *v; v++) {
-		if (strcmp(o, *v))
-			continue;
+	if (session_opt_takes_value(o)) {
 		if (*i + 1 >= argc)
 			return snprintf(err, es, "%s needs a value", o), false;
 		(*i)++;
-		return args_value(a->so, o, argv[*i], err, es);
+		char why[120];
+		if (!session_opt_value(a->so, o, argv[*i], why, sizeof why))
+			return snprintf(err, es, "%s: %s", o, why), false;
+		return true;
 	}
 	for (const char *const *v = args_line_mode; *v; v++)
 		if (!strcmp(o, *v))

@@ -160,7 +160,6 @@ bool ss_start(struct session_screen *ss);
  * status message. */
 bool ss_start_from_text(struct session_screen *ss, const char *text, size_t len);
 void ss_stop(struct session_screen *ss);
-void ss_opts_free(struct session_opts *so);
 /* Save the transcript: path "" picks a name; writes text and JSON. */
 void ss_save(struct session_screen *ss, const char *path, size_t len);
 /* The message editor: add a line, finish (send), give up. */

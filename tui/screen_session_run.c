@@ -24,44 +24,6 @@
 /* Words of a destination line typed at the prompt. */
 #define SS_ARGS_MAX 64
 
-/* ---- options ---- */
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static void opts_dup(struct session_opts *d, const struct session_opts *o)
-{
-	*d = *o;
-	d->host = dup_or_null(o->host);
-	d->unix_path = dup_or_null(o->unix_path);
-	d->mx_domain = dup_or_null(o->mx_domain);
-	d->dns_servers = dup_or_null(o->dns_servers);
-	d->ehlo_name = dup_or_null(o->ehlo_name);
-	d->secret = NULL;
-	d->tls.sni = dup_or_null(o->tls.sni);
-	d->tls.verify_name = dup_or_null(o->tls.verify_name);
-	d->tls.ca_file = dup_or_null(o->tls.ca_file);
-	d->tls.ca_path = dup_or_null(o->tls.ca_path);
-	d->tls.cert_file = dup_or_null(o->tls.cert_file);
-	d->tls.key_file = dup_or_null(o->tls.key_file);
-	d->tls.ciphers = dup_or_null(o->tls.ciphers);
-	d->tls.ciphersuites = dup_or_null(o->tls.ciphersuites);
-	d->tls.tlsa = NULL;
-	d->tls.ntlsa = 0;
-}
-
-void ss_opts_free(struct session_opts *so)
-{
-	const char *s[] = {so->host, so->unix_path, so->mx_domain, so->dns_servers, so->ehlo_name,
-			   so->tls.sni, so->tls.verify_name, so->tls.ca_file, so->tls.ca_path,
-			   so->tls.cert_file, so->tls.key_file, so->tls.ciphers, so->tls.ciphersuites};
-	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-		free((char *)s[i]);
-	memset(so, 0, sizeof *so);
-}
-
 /* ---- events ---- */
 
 static bool ss_busy(const struct session_screen *ss)
@@ -237,8 +199,8 @@ bool ss_start_from_text(struct session_screen *ss, const char *text, size_t len)
 	struct session_args a = {.so = &o};
 	bool ok = session_args_parse((int)n, w, &a, err, sizeof err);
 	if (ok) {
-		ss_opts_free(&ss->so);
-		opts_dup(&ss->so, &o);
+		session_opts_free(&ss->so);
+		session_opts_dup(&ss->so, &o, false);
 		ss->have_opts = true;
 		ss->practice = a.practice;
 		snprintf(ss->label, sizeof ss->label, "%s", a.target ? a.target : "practice server");
@@ -254,8 +216,8 @@ bool ss_start_from_text(struct session_screen *ss, const char *text, size_t len)
 
 void ss_take_args(struct session_screen *ss, const struct session_args *a)
 {
-	ss_opts_free(&ss->so);
-	opts_dup(&ss->so, a->so);
+	session_opts_free(&ss->so);
+	session_opts_dup(&ss->so, a->so, false);
 	ss->have_opts = true;
 	ss->practice = a->practice;
 	snprintf(ss->label, sizeof ss->label, "%s", a->target ? a->target : "practice server");

@@ -35,7 +35,6 @@ struct transcript_cli {
 	bool have_target;
 	bool json, pretty;
 	const char *text_file, *json_file;
-	unsigned timeout_s;
 	char *secret;            /* owned, wiped */
 };
 

@@ -56,118 +56,48 @@ void transcript_cli_free(struct transcript_cli *c)
 	c->secret = NULL;
 }
 
-static bool cli_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 static int cli_bad(const char *cmd, const char *opt, const char *why)
 {
 	fprintf(stderr, "smtpscope %s: %s: %s\n", cmd, opt, why);
 	return -1;
 }
 
-/* Options that take a value. Returns 1 when handled. */
-static int cli_value_option(struct transcript_cli *c, const char *cmd, const char *o, const char *v)
+/* The options only the command line has. Returns 1 when handled. */
+static int cli_own_flag(struct transcript_cli *c, const char *o)
 {
-	struct session_opts *so = &c->so;
-	unsigned u;
-	if (!strcmp(o, "--port")) {
-		if (!cli_uint(v, 1, 65535, &u))
-			return cli_bad(cmd, o, "a port from 1 to 65535");
-		so->port = (uint16_t)u;
-	} else if (!strcmp(o, "--ehlo")) {
-		so->ehlo_name = v;
-	} else if (!strcmp(o, "--timeout")) {
-		if (!cli_uint(v, 1, 3600, &c->timeout_s))
-			return cli_bad(cmd, o, "seconds from 1 to 3600");
-	} else if (!strcmp(o, "--dns-server")) {
-		so->dns_servers = v;
-	} else if (!strcmp(o, "--sni")) {
-		so->tls.sni = v;
-		so->tls.verify_name = v;
-	} else if (!strcmp(o, "--ca-file")) {
-		so->tls.ca_file = v;
-	} else if (!strcmp(o, "--cert")) {
-		so->tls.cert_file = v;
-	} else if (!strcmp(o, "--key")) {
-		so->tls.key_file = v;
-	} else if (!strcmp(o, "--tls-min") || !strcmp(o, "--tls-max")) {
-		int ver;
-		if (!session_tls_version_parse(v, &ver))
-			return cli_bad(cmd, o, "1.0, 1.1, 1.2 or 1.3");
-		if (o[6] == 'i')
-			so->tls.min_version = ver;
-		else
-			so->tls.max_version = ver;
-	} else if (!strcmp(o, "--ciphers")) {
-		so->tls.ciphers = v;
-	} else if (!strcmp(o, "--transcript")) {
-		c->text_file = v;
-	} else if (!strcmp(o, "--transcript-json")) {
-		c->json_file = v;
-	} else {
-		return 0;
-	}
-	return 1;
-}
-
-static int cli_flag_option(struct transcript_cli *c, const char *o)
-{
-	struct session_opts *so = &c->so;
-	if (!strcmp(o, "-4"))
-		so->family = AF_INET;
-	else if (!strcmp(o, "-6"))
-		so->family = AF_INET6;
-	else if (!strcmp(o, "--starttls"))
-		so->starttls = true;
-	else if (!strcmp(o, "--tls"))
-		so->implicit_tls = true;
-	else if (!strcmp(o, "--lmtp"))
-		so->lmtp = true;
-	else if (!strcmp(o, "--no-verify"))
-		so->tls.insecure = true;
-	else if (!strcmp(o, "--dane"))
-		so->dane = true;
-	else if (!strcmp(o, "--json"))
+	if (!strcmp(o, "--json"))
 		c->json = true;
 	else if (!strcmp(o, "--pretty"))
 		c->pretty = true;
-	else if (!strcmp(o, "--show-secrets"))
-		so->show_secrets = true;
 	else
 		return 0;
 	return 1;
 }
 
-static const char *const cli_value_opts[] = {
-	"--port", "--ehlo", "--timeout", "--dns-server", "--sni", "--ca-file", "--cert", "--key",
-	"--tls-min", "--tls-max", "--ciphers", "--transcript", "--transcript-json", NULL,
-};
+static bool cli_own_takes_value(const char *o)
+{
+	return !strcmp(o, "--transcript") || !strcmp(o, "--transcript-json");
+}
 
 int transcript_cli_option(struct transcript_cli *c, const char *cmd, int argc, char **argv, int *i)
 {
 	const char *o = argv[*i];
-	int r = cli_flag_option(c, o);
-	if (r)
-		return r;
-	for (const char *const *v = cli_value_opts; *v; v++) {
-		if (strcmp(o, *v))
-			continue;
-		if (*i + 1 >= argc)
-			return cli_bad(cmd, o, "needs a value");
-		r = cli_value_option(c, cmd, o, argv[*i + 1]);
-		if (r > 0)
-			(*i)++;
-		return r;
-	}
-	return 0;
+	if (session_opt_flag(&c->so, o) || cli_own_flag(c, o))
+		return 1;
+	bool shared = session_opt_takes_value(o);
+	if (!shared && !cli_own_takes_value(o))
+		return 0;
+	if (*i + 1 >= argc)
+		return cli_bad(cmd, o, "needs a value");
+	const char *v = argv[++*i];
+	char why[120];
+	if (shared && !session_opt_value(&c->so, o, v, why, sizeof why))
+		return cli_bad(cmd, o, why);
+	if (!shared && !strcmp(o, "--transcript"))
+		c->text_file = v;
+	else if (!shared)
+		c->json_file = v;
+	return 1;
 }
 
 bool transcript_cli_target(struct transcript_cli *c, const char *cmd, const char *t)
@@ -193,10 +123,6 @@ void transcript_cli_finish(struct transcript_cli *c)
 		so->host = t->host;
 	if (t->port && !so->port)
 		so->port = t->port;
-	if (c->timeout_s) {
-		unsigned ms = c->timeout_s * 1000;
-		so->connect_timeout_ms = so->greeting_timeout_ms = so->reply_timeout_ms = so->tls_timeout_ms = ms;
-	}
 	so->secret = c->secret;
 }
 
