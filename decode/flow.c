@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/bytes.h"
 #include "decode/ipfrag.h"
 #include "decode/limits.h"
 #include "decode/pkt.h"
@@ -742,18 +743,13 @@ void flow_table_free(struct flow_table *t)
 	free(t);
 }
 
-/* Decimal digits of v (at most 5) at p; returns the end. */
-static char *flow_put_uint(char *p, unsigned v)
+/* v in decimal at p; returns the end. */
+static char *flow_put_dec(char *p, unsigned v)
 {
-	char tmp[8];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && n < sizeof tmp);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	char d[24], *s = bytes_utoa(v, d + sizeof d);
+	size_t n = (size_t)(d + sizeof d - s);
+	memcpy(p, s, n);
+	return p + n;
 }
 
 /* "a.b.c.d:port" without printf: every session's endpoints are formatted. */
@@ -761,10 +757,10 @@ static void flow_format_v4(const struct flow_endpoint *e, char *out, size_t outl
 {
 	char tmp[24], *p = tmp;
 	for (int i = 0; i < 4; i++) {
-		p = flow_put_uint(p, e->addr[i]);
+		p = flow_put_dec(p, e->addr[i]);
 		*p++ = i < 3 ? '.' : ':';
 	}
-	p = flow_put_uint(p, e->port);
+	p = flow_put_dec(p, e->port);
 	size_t n = (size_t)(p - tmp);
 	if (n >= outlen)
 		n = outlen - 1;

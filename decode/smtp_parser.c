@@ -1,4 +1,5 @@
 /* smtp_parser.c - SMTP stream parser core: line splitting, command/reply queue, DATA/STARTTLS hold, capture gaps (RFC 5321 4.1, 4.2, 4.5.3, 2920, 3207). */
+#include "bytes.h"
 #include "smtp_internal.h"
 #include "xmalloc.h"
 
@@ -453,15 +454,6 @@ static bool is_auth_line(const struct smtp_parser *p, const uint8_t *l, size_t n
 }
 
 /* Check a complete line's bytes: NUL, bare CR, other controls. */
-/* Whether one of the 8 bytes in w is below 0x20 or is 0x7f (exact, by the
- * "has a byte less than n" and "has a zero byte" word tricks). */
-static bool word_has_control(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t d = w ^ (ones * 0x7f);
-	return (((w - ones * 0x20) & ~w) | ((d - ones) & ~d)) & high;
-}
-
 static void line_scan(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *l, size_t n, uint64_t off)
 {
 	size_t nul = 0, cr = 0, ctl = 0;
@@ -469,7 +461,7 @@ static void line_scan(struct smtp_parser *p, enum smtp_dir dir, const uint8_t *l
 		if (n - i >= 8) { /* clean words (nearly every line) are passed 8 bytes at a time */
 			uint64_t w;
 			memcpy(&w, l + i, 8);
-			if (!word_has_control(w)) {
+			if (!bytes_word_has_below(w, 0x20) && !bytes_word_has(w, 0x7f)) {
 				i += 7;
 				continue;
 			}

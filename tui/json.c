@@ -1,5 +1,6 @@
 /* json.c - streaming JSON writer (RFC 8259), see json.h. */
 #include "json.h"
+#include "decode/bytes.h"
 #include "decode/printable.h"
 
 #include <stdio.h>
@@ -169,16 +170,12 @@ static void json_write_special(struct json *j, const uint8_t *p, size_t len, siz
 	json_put(j, e, elen);
 }
 
-/* True when one of the 8 bytes in w needs escaping (or a UTF-8 check): below
- * 0x20, 0x7f and above, '"' or '\\'. Bit tricks on a 64-bit word ("has a byte
- * less than n", "has a zero byte"); exact, no false positives. */
-static inline __attribute__((always_inline)) bool json_word_special(uint64_t w)
+/* One of the 8 bytes in w needs escaping (or a UTF-8 check): below 0x20,
+ * 0x7f and above, '"' or '\\'. */
+static inline bool json_word_special(uint64_t w)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t lt20 = (w - ones * 0x20) & ~w;         /* bytes < 0x20 (or >= 0x80) */
-	uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c), d = w ^ (ones * 0x7f);
-	uint64_t hasq = (q - ones) & ~q, hasb = (b - ones) & ~b, hasd = (d - ones) & ~d;
-	return ((lt20 | hasq | hasb | hasd) & high) || (w & high);
+	return bytes_word_has_below(w, 0x20) || bytes_word_has_high(w) || bytes_word_has(w, '"') ||
+	       bytes_word_has(w, '\\') || bytes_word_has(w, 0x7f);
 }
 
 /* Bytes from i on that can be copied as they are. */
@@ -263,23 +260,12 @@ void json_str(struct json *j, const char *s)
 	json_strn(j, (const uint8_t *)s, strlen(s));
 }
 
-/* Decimal digits of v into the end of out (at least 20 bytes); returns the start. */
-static char *json_utoa(unsigned long long v, char *end)
-{
-	char *p = end;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
-}
-
 static void json_put_int(struct json *j, long long v)
 {
 	char tmp[24];
 	char *end = tmp + sizeof tmp;
 	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-	char *p = json_utoa(u, end);
+	char *p = bytes_utoa(u, end);
 	if (v < 0)
 		*--p = '-';
 	json_put(j, p, (size_t)(end - p));
@@ -317,7 +303,7 @@ void json_milli(struct json *j, int64_t v)
 	for (int i = 0; i < 3; i++, frac /= 10)
 		*--p = (char)('0' + frac % 10);
 	*--p = '.';
-	p = json_utoa(u / 1000, p);
+	p = bytes_utoa(u / 1000, p);
 	if (v < 0)
 		*--p = '-';
 	json_put(j, p, (size_t)(end - p));

@@ -4,6 +4,7 @@
 #include "tui/timeline.h"
 #include "decode/ehlo.h"
 #include "decode/msghdr.h"
+#include "decode/bytes.h"
 #include "decode/printable.h"
 #include "tui/out.h"
 
@@ -265,11 +266,7 @@ static void sum_col(struct buf *b, const char *s, size_t width)
 static void sum_u64w(struct buf *b, unsigned long long v, size_t width)
 {
 	char tmp[24];
-	char *end = tmp + sizeof tmp, *p = end;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	char *end = tmp + sizeof tmp, *p = bytes_utoa(v, end);
 	size_t n = (size_t)(end - p);
 	if (n < width)
 		sum_spaces(b, width - n);
