@@ -6,9 +6,7 @@
  * `smtpscope decode` does (RFC 5321, 3207, 9293).
  * Build: clang -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_capture.c decode/(all).c
  *        $(pkg-config --libs openssl) -lm   (the tui files it needs are included below)
- * Input, as for fuzz_pkt.c: byte 0 picks the link type; then records of
- *   [1 byte: bit 7 = frame cut by the snapshot length, bits 0-6 = time step in 100 ms]
- *   [2 bytes big-endian: frame length] [frame bytes].
+ * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them.
  * Seeds: fuzz/corpus/capture/ (tools/pcapmangle.py fuzzseed on tests/captures). */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +16,7 @@
 
 #include "decode/capture.h"
 #include "decode/flow.h"
+#include "fuzz/fuzz_frames.h"
 #include "decode/pkt.h"
 #include "tui/timeline.h"
 
@@ -80,22 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capture *c = capture_new(&cb, NULL);
 	struct flow_table *t = capture_flows(c);
 	timeline_summary_header(fuzz_out);
-	int64_t ts = 1700000000LL * 1000000LL;
-	size_t off = 1;
-	while (size - off >= 3) {
-		uint8_t ctl = data[off];
-		size_t len = (size_t)data[off + 1] << 8 | data[off + 2];
-		off += 3;
-		if (len > size - off)
-			len = size - off;
-		ts += (int64_t)(ctl & 0x7f) * 100000;
-		/* a private copy so ASan sees reads past the frame */
-		uint8_t *frame = malloc(len ? len : 1);
-		memcpy(frame, data + off, len);
-		flow_table_packet(t, lt, ts, frame, len, len + ((ctl & 0x80) ? 100 : 0));
-		free(frame);
-		off += len;
-	}
+	fuzz_feed_frames(t, lt, 1700000000LL * 1000000LL, data, size);
 	capture_finish(c);
 	capture_free(c);
 	for (size_t i = 0; i < fuzz_nkept; i++) {

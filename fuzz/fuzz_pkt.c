@@ -2,15 +2,14 @@
  * link type through frame decoding, IP defragmentation, the flow table and TCP
  * reassembly (decode/pkt.c, ipfrag.c, flow.c, tcp_reasm.c).
  * Build: clang -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_pkt.c decode/{pkt,ipfrag,tcp_reasm,flow,xmalloc}.c
- * Input: byte 0 picks the link type; then records of
- *   [1 byte: bit 7 = frame cut by the snapshot length, bits 0-6 = time step in 100 ms]
- *   [2 bytes big-endian: frame length] [frame bytes]. */
+ * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode/flow.h"
+#include "fuzz/fuzz_frames.h"
 #include "decode/pkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,22 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.idle_usec = 5000000;
 	int lt = fuzz_links[data[0] % (sizeof fuzz_links / sizeof fuzz_links[0])];
 	struct flow_table *t = flow_table_new(&cb, NULL, &cfg);
-	int64_t ts = 0;
-	size_t off = 1;
-	while (size - off >= 3) {
-		uint8_t ctl = data[off];
-		size_t len = (size_t)data[off + 1] << 8 | data[off + 2];
-		off += 3;
-		if (len > size - off)
-			len = size - off;
-		ts += (int64_t)(ctl & 0x7f) * 100000;
-		/* a private copy so ASan sees reads past the frame */
-		uint8_t *frame = malloc(len ? len : 1);
-		memcpy(frame, data + off, len);
-		flow_table_packet(t, lt, ts, frame, len, len + ((ctl & 0x80) ? 100 : 0));
-		free(frame);
-		off += len;
-	}
+	fuzz_feed_frames(t, lt, 0, data, size);
 	flow_table_free(t);
 	return 0;
 }
