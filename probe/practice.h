@@ -60,6 +60,14 @@ struct practice_opts {
 
 /* Zero o and set the defaults that are not zero (require_tls_for_auth). */
 void practice_opts_init(struct practice_opts *o);
+/* The options of `smtpscope practice` (line mode and screen alike):
+ * --auth-plaintext and --listen-any (false: not one of them), and --port,
+ * --tls-port, --size, --max-clients, --idle-timeout, --hostname, --user,
+ * --password, --listen with their value v (NULL when missing). Returns 1 when
+ * taken (strings kept as pointers; --listen adds to bind, which o->bind then
+ * points to), 0 when a is not one of them, -1 for a bad or missing value. */
+bool practice_opt_flag(struct practice_opts *o, const char *a);
+int practice_opt_value(struct practice_opts *o, const char **bind, const char *a, const char *v);
 
 /* An accepted message. Every pointer is valid during the callback only. */
 struct practice_message {

@@ -61,19 +61,6 @@ static void practice_usage(FILE *f)
 		PRACTICE_IDLE_DEFAULT_MS / 1000u);
 }
 
-static bool practice_num(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end = NULL;
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static void practice_time(char *out, size_t size, bool iso)
 {
 	time_t now = time(NULL);
@@ -332,48 +319,8 @@ static bool practice_signals(struct loop *l, bool on)
 	return true;
 }
 
-/* Options with a value; returns 1 when taken, 0 when not this option, -1 on error. */
-static int practice_opt_value(const char *a, const char *v, struct practice_opts *o,
-			      const char **bind, size_t *nbind)
-{
-	unsigned long long n = 0;
-	if (!strcmp(a, "--port") || !strcmp(a, "--tls-port")) {
-		if (!practice_num(v, 65535, &n))
-			return -1;
-		if (a[2] == 'p')
-			o->port = (uint16_t)n;
-		else {
-			o->tls_listen = true;
-			o->tls_port = (uint16_t)n;
-		}
-	} else if (!strcmp(a, "--size") || !strcmp(a, "--max-clients") ||
-		   !strcmp(a, "--idle-timeout")) {
-		if (!practice_num(v, a[2] == 's' ? (unsigned long long)INT64_MAX : 1000000, &n) || !n)
-			return -1;
-		if (a[2] == 's')
-			o->size_max = n;
-		else if (a[2] == 'm')
-			o->max_clients = (unsigned)n;
-		else
-			o->idle_timeout_ms = (unsigned)n * 1000u;
-	} else if (!strcmp(a, "--hostname")) {
-		o->hostname = v;
-	} else if (!strcmp(a, "--user")) {
-		o->user = v;
-	} else if (!strcmp(a, "--password")) {
-		o->password = v;
-	} else if (!strcmp(a, "--listen")) {
-		if (*nbind >= PRACTICE_BIND_MAX)
-			return -1;
-		bind[(*nbind)++] = v;
-	} else {
-		return 0;
-	}
-	return v ? 1 : -1;
-}
-
 static int practice_parse(int argc, char **argv, struct practice_opts *o, struct practice_cli *cli,
-			  const char **bind, size_t *nbind)
+			  const char **bind)
 {
 	o->port = PRACTICE_CLI_PORT;
 	for (int i = 1; i < argc; i++) {
@@ -385,13 +332,9 @@ static int practice_parse(int argc, char **argv, struct practice_opts *o, struct
 			cli->json = true;
 		} else if (!strcmp(a, "--show-message")) {
 			cli->show_message = true;
-		} else if (!strcmp(a, "--auth-plaintext")) {
-			o->require_tls_for_auth = false;
-		} else if (!strcmp(a, "--listen-any")) {
-			o->listen_any = true;
-		} else {
+		} else if (!practice_opt_flag(o, a)) {
 			const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-			int r = practice_opt_value(a, v, o, bind, nbind);
+			int r = practice_opt_value(o, bind, a, v);
 			if (r <= 0) {
 				fprintf(stderr, "smtpscope practice: %s '%s'%s%s\n",
 					r == 0 ? "unknown option" : "bad value for", a,
@@ -402,8 +345,6 @@ static int practice_parse(int argc, char **argv, struct practice_opts *o, struct
 			i++;
 		}
 	}
-	o->bind = bind;
-	o->nbind = *nbind;
 	return -1;
 }
 
@@ -414,9 +355,8 @@ int cmd_practice(int argc, char **argv)
 	struct practice_opts o;
 	struct practice_cli cli = {0};
 	const char *bind[PRACTICE_BIND_MAX];
-	size_t nbind = 0;
 	practice_opts_init(&o);
-	int rc = practice_parse(argc, argv, &o, &cli, bind, &nbind);
+	int rc = practice_parse(argc, argv, &o, &cli, bind);
 	if (rc >= 0)
 		return rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);
