@@ -130,24 +130,19 @@ static uint64_t flow_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 32);
 }
 
-static uint64_t flow_hash_ep(uint64_t h, const uint8_t *addr, uint16_t port)
-{
-	uint64_t a, b;
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	return flow_mix(flow_mix(flow_mix(h, a), b), port);
-}
-
-/* The same value for both directions: endpoints are hashed in a fixed order. */
+/* The same value for both directions: the endpoints are combined with
+ * commutative operations (sum and xor), so no ordering step is needed. */
 static uint64_t flow_hash(uint8_t version, const uint8_t *sa, uint16_t sp, const uint8_t *da, uint16_t dp)
 {
-	int c = memcmp(sa, da, 16);
-	if (c > 0 || (c == 0 && sp > dp)) {
-		const uint8_t *ta = sa;
-		uint16_t tp = sp;
-		sa = da, sp = dp, da = ta, dp = tp;
-	}
-	return flow_hash_ep(flow_hash_ep(version, sa, sp), da, dp);
+	uint64_t s0, s1, d0, d1;
+	memcpy(&s0, sa, 8);
+	memcpy(&s1, sa + 8, 8);
+	memcpy(&d0, da, 8);
+	memcpy(&d1, da + 8, 8);
+	uint64_t ports = (uint64_t)(sp + dp) << 16 | (uint16_t)(sp ^ dp);
+	uint64_t h = flow_mix(version, (s0 + d0) ^ ((s0 ^ d0) << 1));
+	h = flow_mix(h, (s1 + d1) ^ ((s1 ^ d1) << 1));
+	return flow_mix(h, ports);
 }
 
 static bool flow_ep_eq(const struct flow_endpoint *e, const uint8_t *addr, uint16_t port)
@@ -605,10 +600,10 @@ static void flow_take(struct flow_table *t, struct flow *f, enum flow_dir dir, c
 		flow_drain(t, f, false);
 }
 
-static void flow_process_tcp(struct flow_table *t, const struct pkt_ip *ip, const struct pkt_tcp *tcp, int64_t ts)
+static void flow_process_tcp(struct flow_table *t, const struct pkt_ip *ip, const struct pkt_tcp *tcp, uint64_t h,
+                             int64_t ts)
 {
 	enum flow_dir dir = FLOW_C2S;
-	uint64_t h = flow_hash(ip->version, ip->src, tcp->sport, ip->dst, tcp->dport);
 	struct flow *f = flow_lookup(t, h, ip->version, ip->src, tcp->sport, ip->dst, tcp->dport, &dir);
 	bool new_syn = (tcp->flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN;
 	if (f && new_syn && flow_syn_starts_new(t, f, dir, tcp, ts)) {
@@ -680,8 +675,50 @@ static bool flow_defrag(struct flow_table *t, struct pkt_ip *ip, int64_t ts)
 	return true;
 }
 
-void flow_table_packet(struct flow_table *t, int linktype, int64_t ts_usec, const uint8_t *p, size_t caplen,
-                       size_t wirelen)
+void flow_pre_decode(int linktype, const uint8_t *p, size_t caplen, size_t wirelen, struct flow_pre *out)
+{
+	struct pkt_net net;
+	out->frag = false;
+	out->hash = 0;
+	enum pkt_status st = pkt_decode_link(linktype, p, caplen, wirelen, &net);
+	if (st == PKT_OK)
+		st = pkt_decode_ip(net.p, net.len, net.missing, &out->ip);
+	if (st == PKT_OK && out->ip.frag) {
+		out->frag = true; /* the rest needs the fragment table */
+	} else {
+		if (st == PKT_OK && out->ip.proto != 6)
+			st = PKT_NON_TCP;
+		if (st == PKT_OK)
+			st = pkt_decode_tcp(out->ip.l4, out->ip.l4_len, out->ip.l4_missing, &out->tcp);
+		if (st == PKT_OK)
+			out->hash = flow_hash(out->ip.version, out->ip.src, out->tcp.sport, out->ip.dst, out->tcp.dport);
+	}
+	out->st = st;
+}
+
+/* A fragment: reassembled with the others of its datagram, then decoded. */
+static void flow_fragment(struct flow_table *t, const struct pkt_ip *frag, int64_t ts_usec)
+{
+	struct pkt_ip ip = *frag;
+	struct pkt_tcp tcp;
+	bool v6ext = ip.version == 6 && (ip.proto == 0 || ip.proto == 43 || ip.proto == 60 || ip.proto == 51);
+	if (ip.proto != 6 && !v6ext) {
+		t->st.non_tcp++;
+		return;
+	}
+	if (!flow_defrag(t, &ip, ts_usec))
+		return;
+	enum pkt_status st = ip.proto != 6 ? PKT_NON_TCP : pkt_decode_tcp(ip.l4, ip.l4_len, ip.l4_missing, &tcp);
+	if (st != PKT_OK) {
+		flow_count_status(t, st);
+		return;
+	}
+	t->st.tcp++;
+	flow_process_tcp(t, &ip, &tcp, flow_hash(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport), ts_usec);
+}
+
+void flow_table_packet_pre(struct flow_table *t, int64_t ts_usec, const struct flow_pre *pre, size_t caplen,
+                           size_t wirelen)
 {
 	t->st.packets++;
 	t->st.bytes += wirelen;
@@ -695,31 +732,24 @@ void flow_table_packet(struct flow_table *t, int linktype, int64_t ts_usec, cons
 	}
 	if (t->now - t->last_sweep >= FLOW_SWEEP_USEC)
 		flow_sweep(t);
-	struct pkt_net net;
-	struct pkt_ip ip;
-	struct pkt_tcp tcp;
-	enum pkt_status st = pkt_decode_link(linktype, p, caplen, wirelen, &net);
-	if (st == PKT_OK)
-		st = pkt_decode_ip(net.p, net.len, net.missing, &ip);
-	if (st == PKT_OK && ip.frag) {
-		bool v6ext = ip.version == 6 && (ip.proto == 0 || ip.proto == 43 || ip.proto == 60 || ip.proto == 51);
-		if (ip.proto != 6 && !v6ext) {
-			t->st.non_tcp++;
-			return;
-		}
-		if (!flow_defrag(t, &ip, ts_usec))
-			return;
+	if (pre->st == PKT_OK && pre->frag) {
+		flow_fragment(t, &pre->ip, ts_usec);
+		return;
 	}
-	if (st == PKT_OK && ip.proto != 6)
-		st = PKT_NON_TCP;
-	if (st == PKT_OK)
-		st = pkt_decode_tcp(ip.l4, ip.l4_len, ip.l4_missing, &tcp);
-	if (st != PKT_OK) {
-		flow_count_status(t, st);
+	if (pre->st != PKT_OK) {
+		flow_count_status(t, pre->st);
 		return;
 	}
 	t->st.tcp++;
-	flow_process_tcp(t, &ip, &tcp, ts_usec);
+	flow_process_tcp(t, &pre->ip, &pre->tcp, pre->hash, ts_usec);
+}
+
+void flow_table_packet(struct flow_table *t, int linktype, int64_t ts_usec, const uint8_t *p, size_t caplen,
+                       size_t wirelen)
+{
+	struct flow_pre pre;
+	flow_pre_decode(linktype, p, caplen, wirelen, &pre);
+	flow_table_packet_pre(t, ts_usec, &pre, caplen, wirelen);
 }
 
 void flow_table_finish(struct flow_table *t)

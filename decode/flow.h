@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode/pkt.h"
 #include "decode/tcp_reasm.h"
 
 enum flow_dir {
@@ -157,6 +158,21 @@ struct flow_table *flow_table_new(const struct flow_callbacks *cb, void *ctx, co
  * at p of a frame of wirelen bytes. Never reads past caplen. */
 void flow_table_packet(struct flow_table *t, int linktype, int64_t ts_usec, const uint8_t *p, size_t caplen,
                        size_t wirelen);
+/* The same in two steps, so the first can run in another thread (the
+ * read-ahead of pcap_in_prefetch): flow_pre_decode reads a frame's link, IP
+ * and TCP headers and hashes its endpoints without touching any table;
+ * flow_table_packet_pre does the rest. pre points into the frame, which must
+ * stay in place until flow_table_packet_pre returns. */
+struct flow_pre {
+	enum pkt_status st; /* of the decoding (PKT_OK: ip and tcp are valid) */
+	bool frag;          /* an IP fragment: st PKT_OK, ip valid, tcp comes after reassembly */
+	uint64_t hash;      /* of the endpoints, when st is PKT_OK and not frag */
+	struct pkt_ip ip;
+	struct pkt_tcp tcp;
+};
+void flow_pre_decode(int linktype, const uint8_t *p, size_t caplen, size_t wirelen, struct flow_pre *out);
+void flow_table_packet_pre(struct flow_table *t, int64_t ts_usec, const struct flow_pre *pre, size_t caplen,
+                           size_t wirelen);
 /* Close every open flow with FLOW_CLOSE_END (idempotent until the next packet). */
 void flow_table_finish(struct flow_table *t);
 /* flow_table_finish, then free everything. NULL is accepted. */

@@ -17,7 +17,9 @@
 #define PCAP_IN_STDIO_BUF (1024 * 1024)
 
 /* Read-ahead (pcap_in_prefetch): a thread copies packets into chunks of
- * records (struct pcap_pkthdr, then caplen bytes, 8-byte aligned). */
+ * records (struct pcap_pkthdr, the frame's headers decoded by
+ * flow_pre_decode, then caplen bytes; 8-byte aligned), so the decoding
+ * thread starts at the flow table. */
 #define PCAP_IN_CHUNK (1024 * 1024)
 #define PCAP_IN_CHUNKS 4 /* chunks in flight: the memory read ahead */
 
@@ -123,9 +125,11 @@ struct pcap_in *pcap_in_open(const char *path, const char *filter, char *err, si
 
 /* ---- read-ahead ---- */
 
+#define PCAP_REC_HEAD (sizeof(struct pcap_pkthdr) + sizeof(struct flow_pre))
+
 static size_t pcap_rec_size(size_t caplen)
 {
-	return (sizeof(struct pcap_pkthdr) + caplen + 7) & ~(size_t)7;
+	return (PCAP_REC_HEAD + caplen + 7) & ~(size_t)7;
 }
 
 static struct pcap_chunk *pcap_chunk_new(size_t size)
@@ -177,8 +181,12 @@ static void *pcap_ahead_main(void *arg)
 		size_t rec = pcap_rec_size(h->caplen);
 		if (!(c = pcap_ahead_room(a, c, rec)))
 			return NULL; /* closed: the reader is going away */
-		memcpy(c->data + c->used, h, sizeof *h);
-		memcpy(c->data + c->used + sizeof *h, bytes, h->caplen);
+		uint8_t *at = c->data + c->used;
+		uint8_t *frame = at + PCAP_REC_HEAD;
+		memcpy(at, h, sizeof *h);
+		memcpy(frame, bytes, h->caplen);
+		/* decoded from the copy: what it points to stays with the record */
+		flow_pre_decode(r->linktype, frame, h->caplen, h->len, (struct flow_pre *)(at + sizeof *h));
 		c->used += rec;
 	}
 	a->end = rc == PCAP_ERROR_BREAK ? PCAP_IN_EOF : PCAP_IN_ERROR;
@@ -244,8 +252,10 @@ static enum pcap_in_status pcap_ahead_step(struct pcap_in *r, struct flow_table 
 		struct pcap_chunk *c = a->cur;
 		struct pcap_pkthdr h;
 		memcpy(&h, c->data + c->pos, sizeof h);
+		const struct flow_pre *pre = (const struct flow_pre *)(c->data + c->pos + sizeof h);
 		r->packets++;
-		pcap_in_feed(t, r->linktype, &h, c->data + c->pos + sizeof h);
+		int64_t ts = (int64_t)h.ts.tv_sec * 1000000 + (int64_t)h.ts.tv_usec;
+		flow_table_packet_pre(t, ts, pre, h.caplen, h.len);
 		c->pos += pcap_rec_size(h.caplen);
 	}
 	return PCAP_IN_MORE;

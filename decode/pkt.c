@@ -86,6 +86,16 @@ size_t pkt_cur_left(const struct pkt_cur *c)
 	return c->err ? 0 : c->len - c->off;
 }
 
+static uint16_t pkt_be16(const uint8_t *q)
+{
+	return (uint16_t)((unsigned)q[0] << 8 | q[1]);
+}
+
+static uint32_t pkt_be32(const uint8_t *q)
+{
+	return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+}
+
 /* Map an EtherType to an IP version (0: not IP). */
 static int pkt_ethertype_version(uint16_t type)
 {
@@ -179,6 +189,15 @@ enum pkt_status pkt_decode_link(int linktype, const uint8_t *p, size_t caplen, s
 	memset(out, 0, sizeof *out);
 	if (wirelen < caplen)
 		wirelen = caplen; /* a bogus record header; trust what is there */
+	if (linktype == PKT_DLT_EN10MB && caplen >= 14) { /* untagged Ethernet: most frames */
+		out->version = pkt_ethertype_version(pkt_be16(p + 12));
+		if (out->version) {
+			out->p = p + 14;
+			out->len = caplen - 14;
+			out->missing = wirelen - caplen;
+			return PKT_OK;
+		}
+	}
 	pkt_cur_init(&c, p, caplen);
 	enum pkt_status st = pkt_link_header(linktype, &c, out);
 	if (st != PKT_OK)
@@ -331,15 +350,14 @@ enum pkt_status pkt_decode_tcp(const uint8_t *p, size_t len, size_t missing, str
 	memset(out, 0, sizeof *out);
 	if (len < 20)
 		return pkt_short(20, len, missing);
-	struct pkt_cur c;
-	pkt_cur_init(&c, p, len);
-	out->sport = pkt_cur_be16(&c);
-	out->dport = pkt_cur_be16(&c);
-	out->seq = pkt_cur_be32(&c);
-	out->ack = pkt_cur_be32(&c);
-	size_t doff = (size_t)(pkt_cur_u8(&c) >> 4) * 4;
-	out->flags = pkt_cur_u8(&c) & 0x3f;
-	out->win = pkt_cur_be16(&c);
+	/* the fixed 20 bytes are there: read them directly */
+	out->sport = pkt_be16(p);
+	out->dport = pkt_be16(p + 2);
+	out->seq = pkt_be32(p + 4);
+	out->ack = pkt_be32(p + 8);
+	size_t doff = (size_t)(p[12] >> 4) * 4;
+	out->flags = p[13] & 0x3f;
+	out->win = pkt_be16(p + 14);
 	if (doff < 20)
 		return PKT_MALFORMED;
 	if (doff > len)

@@ -210,21 +210,34 @@ bool smtp_kind_fits(enum smtp_cmd_kind named, enum smtp_cmd_kind k)
 	return k == named;
 }
 
+/* ehlo-keyword characters (RFC 5321 4.1.1.1: ALPHA / DIGIT, then also "-"),
+ * as the upper-case letter they are kept as; 0 for any other byte. */
+static const char ehlo_kw_upper[256] = {
+	['-'] = '-',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define EHLO_KW_LETTER(u, l) [u] = u, [l] = u
+	EHLO_KW_LETTER('A', 'a'), EHLO_KW_LETTER('B', 'b'), EHLO_KW_LETTER('C', 'c'), EHLO_KW_LETTER('D', 'd'),
+	EHLO_KW_LETTER('E', 'e'), EHLO_KW_LETTER('F', 'f'), EHLO_KW_LETTER('G', 'g'), EHLO_KW_LETTER('H', 'h'),
+	EHLO_KW_LETTER('I', 'i'), EHLO_KW_LETTER('J', 'j'), EHLO_KW_LETTER('K', 'k'), EHLO_KW_LETTER('L', 'l'),
+	EHLO_KW_LETTER('M', 'm'), EHLO_KW_LETTER('N', 'n'), EHLO_KW_LETTER('O', 'o'), EHLO_KW_LETTER('P', 'p'),
+	EHLO_KW_LETTER('Q', 'q'), EHLO_KW_LETTER('R', 'r'), EHLO_KW_LETTER('S', 's'), EHLO_KW_LETTER('T', 't'),
+	EHLO_KW_LETTER('U', 'u'), EHLO_KW_LETTER('V', 'v'), EHLO_KW_LETTER('W', 'w'), EHLO_KW_LETTER('X', 'x'),
+	EHLO_KW_LETTER('Y', 'y'), EHLO_KW_LETTER('Z', 'z'),
+#undef EHLO_KW_LETTER
+};
+
 bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,
 		       const uint8_t **params, size_t *params_len)
 {
 	size_t i = 0, k = 0;
 	while (i < len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
-	while (i < len) {
-		uint8_t c = p[i];
-		bool ok = is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (k > 0 && c == '-');
-		if (!ok)
-			break;
+	if (i < len && p[i] == '-')
+		return false; /* a keyword starts with a letter or digit */
+	for (char u; i < len && (u = ehlo_kw_upper[p[i]]) != 0; i++)
 		if (k + 1 < kwsize)
-			kw[k++] = (char)((c >= 'a' && c <= 'z') ? c - 32 : c);
-		i++;
-	}
+			kw[k++] = u;
 	if (kwsize)
 		kw[k < kwsize ? k : kwsize - 1] = '\0';
 	if (k == 0)

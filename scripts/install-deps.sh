@@ -2,12 +2,13 @@
 # install-deps.sh - install the Debian packages smtpscope needs to build and test.
 # Installs only what is missing; needs root (or sudo) when something is missing.
 set -eu
-# build: compiler, pkg-config and the four libraries; tests: cmocka (unit tests),
+# build: compiler, pkg-config and the four libraries, mimalloc (a faster malloc
+# for capture decoding; optional, used when installed); tests: cmocka (unit tests),
 # tmux (drives the UI), openssl (test certificates), knot (authoritative DNS for
 # the DNS tests), postfix and python3-aiosmtpd (real mail servers on loopback),
 # swaks (a real SMTP client as a peer).
 PKGS="build-essential pkg-config libncurses-dev libssl-dev libc-ares-dev libpcap-dev
-libcmocka-dev tmux openssl knot postfix python3-aiosmtpd swaks libnet-ssleay-perl
+libmimalloc-dev libcmocka-dev tmux openssl knot postfix python3-aiosmtpd swaks libnet-ssleay-perl
 libio-socket-inet6-perl"
 missing=""
 for p in $PKGS; do

@@ -39,7 +39,9 @@ struct decode_run {
 	long duration;
 	/* file decoding: finished sessions are written by a thread of their own
 	 * (done), then handed back to be freed where they were allocated (spent):
-	 * freeing in the writer made both threads contend for malloc's arena */
+	 * freeing in the writer made both threads contend for glibc malloc's
+	 * arena. With mimalloc (SMTPSCOPE_MIMALLOC), which frees across threads
+	 * without a lock, the writer frees them and the decoder is spared that. */
 	struct fifo *done, *spent;
 	pthread_t writer;
 	struct decode_batch *batch; /* being filled */
@@ -168,6 +170,20 @@ static bool decode_session_close(void *ctx, struct capture_session *s)
 	return true; /* freed when it comes back from the writer */
 }
 
+/* A batch written: freed here, or handed back to the decoder. */
+static void decode_writer_done(struct decode_run *r, struct decode_batch *b)
+{
+#ifdef SMTPSCOPE_MIMALLOC
+	(void)r;
+	for (size_t i = 0; i < b->n; i++)
+		capture_session_free(b->s[i]);
+	free(b);
+#else
+	if (!fifo_push(r->spent, b))
+		free(b); /* not reached: spent never fills (its sessions leak rather than race) */
+#endif
+}
+
 /* The writer: formats finished sessions in the order they ended, while the
  * decoder goes on with the next packets. */
 static void *decode_writer_main(void *arg)
@@ -177,8 +193,7 @@ static void *decode_writer_main(void *arg)
 		for (size_t i = 0; i < b->n; i++)
 			decode_write(r, b->s[i]);
 		fflush(r->out);
-		if (!fifo_push(r->spent, b))
-			free(b); /* not reached: spent never fills (its sessions leak rather than race) */
+		decode_writer_done(r, b);
 	}
 	return NULL;
 }

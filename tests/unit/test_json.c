@@ -1,6 +1,7 @@
 /* test_json.c - unit tests for the JSON writer (tui/json.c): escaping of every
  * byte value against a plain reference, keys, numbers, the buffered and
- * unbuffered writers giving the same bytes, values larger than the buffer. */
+ * unbuffered writers giving the same bytes, values larger than the buffer,
+ * keys at a reused address. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,12 +158,52 @@ static void test_json_document(void **state)
 	free(p);
 }
 
+/* Keys are remembered by address: a buffer reused for another key (a
+ * parameter name from a capture) must still write its own text, escaped when
+ * it needs to be, and keys too long to remember are written in full. */
+static void test_json_key_reused_buffer(void **state)
+{
+	(void)state;
+	char *mem = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&mem, &size);
+	struct json *j = malloc(sizeof *j);
+	json_init_buffered(j, f, false);
+	char key[64];
+	json_obj_begin(j);
+	for (int round = 0; round < 2; round++) {
+		strcpy(key, "SIZE");
+		json_kv_int(j, key, 1);
+		strcpy(key, "SIZ");
+		json_kv_int(j, key, 2);
+		strcpy(key, "BODY");
+		json_kv_int(j, key, 3);
+		strcpy(key, "a\"b");
+		json_kv_int(j, key, 4);
+		memset(key, 'k', 40);
+		key[40] = '\0';
+		json_kv_int(j, key, 5);
+		json_kv_int(j, "lit", 6);
+	}
+	json_obj_end(j);
+	json_end_line(j);
+	free(j);
+	fclose(f);
+	const char *once = "\"SIZE\":1,\"SIZ\":2,\"BODY\":3,\"a\\\"b\":4,"
+			   "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":5,\"lit\":6";
+	char want[512];
+	snprintf(want, sizeof want, "{%s,%s}\n", once, once);
+	assert_string_equal(mem, want);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escape_every_byte),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_json_document),
+		cmocka_unit_test(test_json_key_reused_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
