@@ -59,17 +59,17 @@ static void explain_print_text(const struct explanation *e, const char *text)
 /* The fields shared by a reply object and a bounce recipient. */
 static void explain_json_fields(struct json *j, const struct explanation *e)
 {
-	json_kv_str(j, "reason", reason_name(e->reason));
-	json_kv_bool(j, "permanent", e->permanent);
-	json_kv_bool(j, "retry_may_help", e->retry_may_help);
-	json_kv_str(j, "layer", explain_layer_name(e->layer));
-	json_kv_str(j, "provider", e->layer == LAYER_PROVIDER ? e->provider : NULL);
-	json_kv_str(j, "explanation", e->meaning);
-	json_kv_str(j, "cause", e->cause);
-	json_kv_str(j, "fix", e->fix);
-	json_kv_str(j, "code_meaning", e->code_meaning);
-	json_kv_str(j, "status_title", e->status_title);
-	json_kv_str(j, "source", e->source);
+	JSON_KV_STR(j, "reason", reason_name(e->reason));
+	JSON_KV_BOOL(j, "permanent", e->permanent);
+	JSON_KV_BOOL(j, "retry_may_help", e->retry_may_help);
+	JSON_KV_STR(j, "layer", explain_layer_name(e->layer));
+	JSON_KV_STR(j, "provider", e->layer == LAYER_PROVIDER ? e->provider : NULL);
+	JSON_KV_STR(j, "explanation", e->meaning);
+	JSON_KV_STR(j, "cause", e->cause);
+	JSON_KV_STR(j, "fix", e->fix);
+	JSON_KV_STR(j, "code_meaning", e->code_meaning);
+	JSON_KV_STR(j, "status_title", e->status_title);
+	JSON_KV_STR(j, "source", e->source);
 }
 
 static void explain_json_code(struct json *j, const char *key, int code)
@@ -99,10 +99,10 @@ static int explain_reply_input(const struct explain_opts *o, const uint8_t *p, s
 	struct json j;
 	json_init(&j, stdout, o->pretty);
 	json_obj_begin(&j);
-	json_kv_str(&j, "type", "reply");
+	JSON_KV_STR(&j, "type", "reply");
 	explain_json_code(&j, "reply_code", e.reply_code);
-	json_kv_str(&j, "status", e.status);
-	json_kv_str(&j, "text", text);
+	JSON_KV_STR(&j, "status", e.status);
+	JSON_KV_STR(&j, "text", text);
 	explain_json_fields(&j, &e);
 	json_obj_end(&j);
 	json_end_line(&j);
@@ -114,26 +114,26 @@ static void explain_bounce_json(const struct explain_opts *o, const struct bounc
 	struct json j;
 	json_init(&j, stdout, o->pretty);
 	json_obj_begin(&j);
-	json_kv_str(&j, "type", "bounce");
-	json_kv_str(&j, "format", b->format);
-	json_kv_str(&j, "reporting_mta", b->reporting_mta);
-	json_kv_str(&j, "subject", b->subject);
-	json_kv_str(&j, "feedback_type", b->feedback_type);
-	json_kv_bool(&j, "truncated", b->truncated);
-	json_key(&j, "recipients");
+	JSON_KV_STR(&j, "type", "bounce");
+	JSON_KV_STR(&j, "format", b->format);
+	JSON_KV_STR(&j, "reporting_mta", b->reporting_mta);
+	JSON_KV_STR(&j, "subject", b->subject);
+	JSON_KV_STR(&j, "feedback_type", b->feedback_type);
+	JSON_KV_BOOL(&j, "truncated", b->truncated);
+	JSON_KEY(&j, "recipients");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < b->nrcpt; i++) {
 		const struct bounce_rcpt *r = &b->rcpt[i];
 		struct explanation e;
 		explain_view_rcpt_explain(r, &e);
 		json_obj_begin(&j);
-		json_kv_str(&j, "address", r->address);
-		json_kv_str(&j, "status", r->status);
+		JSON_KV_STR(&j, "address", r->address);
+		JSON_KV_STR(&j, "status", r->status);
 		explain_json_code(&j, "reply_code", r->reply_code);
-		json_kv_str(&j, "diagnostic", r->diagnostic);
-		json_kv_str(&j, "remote_mta", r->remote_mta);
-		json_kv_str(&j, "action", r->action);
-		json_kv_str(&j, "stage", smtp_stage_name(r->stage));
+		JSON_KV_STR(&j, "diagnostic", r->diagnostic);
+		JSON_KV_STR(&j, "remote_mta", r->remote_mta);
+		JSON_KV_STR(&j, "action", r->action);
+		JSON_KV_STR(&j, "stage", smtp_stage_name(r->stage));
 		explain_json_fields(&j, &e);
 		json_obj_end(&j);
 	}

@@ -152,24 +152,24 @@ static void practice_print_text(const struct practice_cli *cli, const struct pra
 static void practice_json_message(struct json *j, const struct practice_cli *cli,
 				  const struct practice_message *m)
 {
-	json_kv_str(j, "queue_id", m->queue_id);
-	json_kv_str(j, "helo", m->helo);
-	json_kv_str(j, "from", m->mail_from);
-	json_key(j, "to");
+	JSON_KV_STR(j, "queue_id", m->queue_id);
+	JSON_KV_STR(j, "helo", m->helo);
+	JSON_KV_STR(j, "from", m->mail_from);
+	JSON_KEY(j, "to");
 	json_arr_begin(j);
 	for (size_t i = 0; i < m->nrcpts; i++)
 		json_str(j, m->rcpts[i]);
 	json_arr_end(j);
-	json_kv_int(j, "size", (long long)m->size);
-	json_kv_str(j, "subject", m->subject);
-	json_kv_bool(j, "bdat", m->bdat);
-	json_kv_str(j, "auth_user", m->auth_user);
-	json_kv_bool(j, "smtputf8", m->smtputf8);
-	json_kv_bool(j, "body_8bitmime", m->body_8bitmime);
-	json_kv_bool(j, "eight_bit", m->eight_bit);
-	json_kv_bool(j, "truncated", m->truncated);
+	JSON_KV_INT(j, "size", (long long)m->size);
+	JSON_KV_STR(j, "subject", m->subject);
+	JSON_KV_BOOL(j, "bdat", m->bdat);
+	JSON_KV_STR(j, "auth_user", m->auth_user);
+	JSON_KV_BOOL(j, "smtputf8", m->smtputf8);
+	JSON_KV_BOOL(j, "body_8bitmime", m->body_8bitmime);
+	JSON_KV_BOOL(j, "eight_bit", m->eight_bit);
+	JSON_KV_BOOL(j, "truncated", m->truncated);
 	if (cli->show_message) {
-		json_key(j, "data");
+		JSON_KEY(j, "data");
 		json_strn(j, m->data, m->data_len);
 	}
 }
@@ -181,28 +181,28 @@ static void practice_print_json(const struct practice_cli *cli, const struct pra
 	practice_time(ts, sizeof ts, true);
 	json_init(&j, stdout, false);
 	json_obj_begin(&j);
-	json_kv_str(&j, "event", practice_event_name(ev->type));
-	json_kv_str(&j, "time", ts);
-	json_kv_int(&j, "client", (long long)ev->client);
+	JSON_KV_STR(&j, "event", practice_event_name(ev->type));
+	JSON_KV_STR(&j, "time", ts);
+	JSON_KV_INT(&j, "client", (long long)ev->client);
 	if (ev->peer && ev->peer[0])
-		json_kv_str(&j, "peer", ev->peer);
-	json_kv_bool(&j, "tls", ev->tls);
+		JSON_KV_STR(&j, "peer", ev->peer);
+	JSON_KV_BOOL(&j, "tls", ev->tls);
 	if (ev->text) {
-		json_key(&j, "text");
+		JSON_KEY(&j, "text");
 		size_t n = ev->len;
 		while (n && (ev->text[n - 1] == '\n' || ev->text[n - 1] == '\r'))
 			n--;
 		json_strn(&j, ev->text, n);
 	}
 	if (ev->type == PRACTICE_EV_REPLY && ev->len >= 3)
-		json_kv_int(&j, "code", (ev->text[0] - '0') * 100 + (ev->text[1] - '0') * 10 +
+		JSON_KV_INT(&j, "code", (ev->text[0] - '0') * 100 + (ev->text[1] - '0') * 10 +
 					       (ev->text[2] - '0'));
 	if (ev->detail)
-		json_kv_str(&j, "detail", ev->detail);
+		JSON_KV_STR(&j, "detail", ev->detail);
 	if (ev->type == PRACTICE_EV_TLS) {
-		json_kv_bool(&j, "failed", ev->tls_failed);
-		json_kv_str(&j, "version", ev->tls_version);
-		json_kv_str(&j, "cipher", ev->tls_cipher);
+		JSON_KV_BOOL(&j, "failed", ev->tls_failed);
+		JSON_KV_STR(&j, "version", ev->tls_version);
+		JSON_KV_STR(&j, "cipher", ev->tls_cipher);
 	}
 	if (ev->msg)
 		practice_json_message(&j, cli, ev->msg);
@@ -228,25 +228,25 @@ static void practice_banner_json(const struct practice *p)
 	const char *a;
 	json_init(&j, stdout, false);
 	json_obj_begin(&j);
-	json_kv_str(&j, "event", "listening");
-	json_key(&j, "listeners");
+	JSON_KV_STR(&j, "event", "listening");
+	JSON_KEY(&j, "listeners");
 	json_arr_begin(&j);
 	for (size_t i = 0; (a = practice_listener(p, i, &tls)); i++) {
 		json_obj_begin(&j);
-		json_kv_str(&j, "address", a);
-		json_kv_bool(&j, "implicit_tls", tls);
+		JSON_KV_STR(&j, "address", a);
+		JSON_KV_BOOL(&j, "implicit_tls", tls);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	json_kv_int(&j, "port", practice_port(p));
-	json_kv_int(&j, "tls_port", practice_tls_port(p));
-	json_kv_str(&j, "hostname", practice_hostname(p));
-	json_kv_int(&j, "size_max", (long long)practice_size_max(p));
-	json_kv_str(&j, "user", practice_user(p));
-	json_kv_str(&j, "password", practice_password(p));
-	json_kv_bool(&j, "auth_requires_tls", practice_requires_tls_for_auth(p));
-	json_kv_str(&j, "cert_sha256", practice_cert_sha256(p));
-	json_kv_str(&j, "cert_not_after", practice_cert_not_after(p));
+	JSON_KV_INT(&j, "port", practice_port(p));
+	JSON_KV_INT(&j, "tls_port", practice_tls_port(p));
+	JSON_KV_STR(&j, "hostname", practice_hostname(p));
+	JSON_KV_INT(&j, "size_max", (long long)practice_size_max(p));
+	JSON_KV_STR(&j, "user", practice_user(p));
+	JSON_KV_STR(&j, "password", practice_password(p));
+	JSON_KV_BOOL(&j, "auth_requires_tls", practice_requires_tls_for_auth(p));
+	JSON_KV_STR(&j, "cert_sha256", practice_cert_sha256(p));
+	JSON_KV_STR(&j, "cert_not_after", practice_cert_not_after(p));
 	json_obj_end(&j);
 	json_end_line(&j);
 }

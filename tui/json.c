@@ -298,6 +298,16 @@ void json_key(struct json *j, const char *key)
 	json_done(j);
 }
 
+void json_key_quoted(struct json *j, const char *quoted, size_t n)
+{
+	json_sep(j);
+	json_put(j, quoted, n);
+	if (j->pretty)
+		json_putc(j, ' ');
+	j->after_key = true;
+	json_done(j);
+}
+
 void json_strn(struct json *j, const uint8_t *p, size_t len)
 {
 	json_sep(j);

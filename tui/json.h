@@ -49,6 +49,15 @@ void json_null(struct json *j);
 void json_kv_str(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, long long v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+/* The same for a key the program names with a string literal: quoted at
+ * compile time, written in one piece (a capture's JSON has a few hundred
+ * keys per session). */
+#define JSON_KEY(j, lit) json_key_quoted((j), "\"" lit "\":", sizeof(lit) + 2)
+#define JSON_KV_STR(j, lit, s) (JSON_KEY(j, lit), json_str((j), (s)))
+#define JSON_KV_INT(j, lit, v) (JSON_KEY(j, lit), json_int((j), (v)))
+#define JSON_KV_BOOL(j, lit, v) (JSON_KEY(j, lit), json_bool((j), (v)))
+/* A key already quoted and followed by its colon (n bytes, no escaping needed). */
+void json_key_quoted(struct json *j, const char *quoted, size_t n);
 /* End the document with a newline (one JSON value per line when not pretty);
  * the line goes to the stream. */
 void json_end_line(struct json *j);

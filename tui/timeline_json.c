@@ -21,9 +21,9 @@ static void tj_endpoint(struct json *j, const char *key, const char *ep)
 	}
 	json_key(j, key);
 	json_obj_begin(j);
-	json_key(j, "address");
+	JSON_KEY(j, "address");
 	json_strn(j, (const uint8_t *)a, alen);
-	json_kv_int(j, "port", colon ? strtol(colon + 1, NULL, 10) : 0);
+	JSON_KV_INT(j, "port", colon ? strtol(colon + 1, NULL, 10) : 0);
 	json_obj_end(j);
 }
 
@@ -43,29 +43,29 @@ static void tj_reply(struct json *j, const char *key, const struct txn_reply *r,
 		return;
 	}
 	json_obj_begin(j);
-	json_key(j, "code"); /* null for a reply line without a valid code */
+	JSON_KEY(j, "code"); /* null for a reply line without a valid code */
 	if (r->code)
 		json_int(j, r->code);
 	else
 		json_null(j);
-	json_kv_str(j, "status", r->esc[0] ? r->esc : NULL);
-	json_key(j, "text");
+	JSON_KV_STR(j, "status", r->esc[0] ? r->esc : NULL);
+	JSON_KEY(j, "text");
 	json_strn(j, (const uint8_t *)(r->text ? r->text : ""), r->text_len);
 	struct explanation e;
 	bool failed = r->code >= 400 || (!r->code && (r->esc[0] == '4' || r->esc[0] == '5'));
 	if (failed && timeline_explain(r, st, &e)) {
-		json_kv_str(j, "reason", reason_name(e.reason));
-		json_kv_bool(j, "permanent", e.permanent);
-		json_kv_str(j, "explanation", e.meaning);
+		JSON_KV_STR(j, "reason", reason_name(e.reason));
+		JSON_KV_BOOL(j, "permanent", e.permanent);
+		JSON_KV_STR(j, "explanation", e.meaning);
 	} else {
-		json_kv_str(j, "reason", NULL);
+		JSON_KV_STR(j, "reason", NULL);
 	}
 	json_obj_end(j);
 }
 
 static void tj_latency(struct json *j, int64_t sent, const struct txn_reply *r)
 {
-	json_key(j, "latency_ms");
+	JSON_KEY(j, "latency_ms");
 	if (r->code || r->text)
 		json_milli(j, r->ts - sent);
 	else
@@ -76,13 +76,13 @@ static void tj_command(struct json *j, const struct txn_command *c, const struct
 {
 	json_obj_begin(j);
 	size_t shown = (!o->show_secrets && c->secret_at < c->line_len) ? c->secret_at : c->line_len;
-	json_key(j, "command");
+	JSON_KEY(j, "command");
 	json_strn(j, (const uint8_t *)c->line, shown);
-	json_kv_bool(j, "masked", shown < c->line_len);
-	json_kv_bool(j, "inferred", c->inferred);
-	json_kv_str(j, "verb", smtp_cmd_name(c->kind));
+	JSON_KV_BOOL(j, "masked", shown < c->line_len);
+	JSON_KV_BOOL(j, "inferred", c->inferred);
+	JSON_KV_STR(j, "verb", smtp_cmd_name(c->kind));
 	tj_time(j, "time", c->ts);
-	json_kv_str(j, "status", txn_status_name(c->status));
+	JSON_KV_STR(j, "status", txn_status_name(c->status));
 	tj_reply(j, "reply", &c->reply, timeline_stage(c->kind));
 	tj_latency(j, c->ts, &c->reply);
 	json_obj_end(j);
@@ -101,7 +101,7 @@ static void tj_params(struct json *j, const char *key, const struct txn_param *p
 
 static void tj_headers(struct json *j, const struct txn *t)
 {
-	json_key(j, "headers");
+	JSON_KEY(j, "headers");
 	if (!t->header.len) {
 		json_null(j);
 		return;
@@ -109,54 +109,54 @@ static void tj_headers(struct json *j, const struct txn *t)
 	struct msg_headers h;
 	msghdr_extract(t->header.data, t->header.len, &h);
 	json_obj_begin(j);
-	json_kv_str(j, "subject", h.subject);
-	json_kv_str(j, "from", h.from);
-	json_kv_str(j, "to", h.to);
-	json_kv_str(j, "cc", h.cc);
-	json_kv_str(j, "date", h.date);
-	json_kv_str(j, "message_id", h.message_id);
-	json_key(j, "received");
+	JSON_KV_STR(j, "subject", h.subject);
+	JSON_KV_STR(j, "from", h.from);
+	JSON_KV_STR(j, "to", h.to);
+	JSON_KV_STR(j, "cc", h.cc);
+	JSON_KV_STR(j, "date", h.date);
+	JSON_KV_STR(j, "message_id", h.message_id);
+	JSON_KEY(j, "received");
 	json_arr_begin(j);
 	for (size_t i = 0; i < h.nreceived; i++)
 		json_str(j, h.received[i]);
 	json_arr_end(j);
-	json_kv_bool(j, "complete", t->header_complete);
+	JSON_KV_BOOL(j, "complete", t->header_complete);
 	json_obj_end(j);
 	msghdr_free(&h);
 }
 
 static void tj_rcpts(struct json *j, const struct txn *t)
 {
-	json_key(j, "rcpt");
+	JSON_KEY(j, "rcpt");
 	json_arr_begin(j);
 	for (size_t i = 0; i < t->nrcpts; i++) {
 		const struct txn_rcpt *r = &t->rcpts[i];
 		json_obj_begin(j);
-		json_kv_str(j, "address", r->addr);
+		JSON_KV_STR(j, "address", r->addr);
 		tj_params(j, "params", r->params, r->nparams);
-		json_kv_str(j, "status", txn_status_name(r->step.status));
+		JSON_KV_STR(j, "status", txn_status_name(r->step.status));
 		tj_reply(j, "reply", &r->step.reply, STAGE_RCPT);
 		tj_latency(j, r->step.ts, &r->step.reply);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
 	if (t->rcpts_dropped)
-		json_kv_int(j, "rcpt_dropped", (long long)t->rcpts_dropped);
+		JSON_KV_INT(j, "rcpt_dropped", (long long)t->rcpts_dropped);
 }
 
 static void tj_data(struct json *j, const struct txn *t)
 {
-	json_key(j, "data");
+	JSON_KEY(j, "data");
 	if (t->data_kind == TXN_DATA_NONE) {
 		json_null(j);
 		return;
 	}
 	json_obj_begin(j);
-	json_kv_str(j, "command", t->data_kind == TXN_DATA_BDAT ? "BDAT" : "DATA");
-	json_kv_int(j, "bytes", (long long)t->msg_bytes);
-	json_kv_int(j, "missing_bytes", (long long)t->msg_missing);
+	JSON_KV_STR(j, "command", t->data_kind == TXN_DATA_BDAT ? "BDAT" : "DATA");
+	JSON_KV_INT(j, "bytes", (long long)t->msg_bytes);
+	JSON_KV_INT(j, "missing_bytes", (long long)t->msg_missing);
 	if (t->data_kind == TXN_DATA_BDAT)
-		json_kv_int(j, "chunks", t->bdat_chunks);
+		JSON_KV_INT(j, "chunks", t->bdat_chunks);
 	tj_reply(j, "reply", &t->data.reply, STAGE_DATA);
 	json_obj_end(j);
 }
@@ -164,7 +164,7 @@ static void tj_data(struct json *j, const struct txn *t)
 static void tj_txn_commands(struct json *j, const struct capture_session *s, uint64_t index,
 			    const struct timeline_opts *o)
 {
-	json_key(j, "commands");
+	JSON_KEY(j, "commands");
 	json_arr_begin(j);
 	for (size_t i = 0; i < s->model->ncommands; i++)
 		if (s->model->commands[i]->txn_index == index)
@@ -176,50 +176,50 @@ static void tj_txn(struct json *j, const struct capture_session *s, const struct
 		   const struct timeline_opts *o)
 {
 	json_obj_begin(j);
-	json_kv_int(j, "index", (long long)t->index);
+	JSON_KV_INT(j, "index", (long long)t->index);
 	tj_time(j, "start", t->ts_start);
-	json_kv_str(j, "mail_from", t->mail_from);
+	JSON_KV_STR(j, "mail_from", t->mail_from);
 	tj_params(j, "mail_params", t->mail_params, t->mail_nparams);
 	tj_reply(j, "mail_reply", &t->mail.reply, STAGE_MAIL);
 	tj_rcpts(j, t);
 	tj_data(j, t);
 	tj_headers(j, t);
 	tj_reply(j, "final_reply", &t->final.reply, STAGE_MESSAGE);
-	json_kv_str(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
-	json_kv_str(j, "outcome", txn_outcome_name(t->outcome));
+	JSON_KV_STR(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
+	JSON_KV_STR(j, "outcome", txn_outcome_name(t->outcome));
 	tj_txn_commands(j, s, t->index, o);
 	json_obj_end(j);
 }
 
 static void tj_tls(struct json *j, const struct capture_session *s)
 {
-	json_key(j, "tls");
+	JSON_KEY(j, "tls");
 	json_obj_begin(j);
 	const struct tls_seen *t = s->tls ? &s->tls->seen : NULL;
-	json_kv_bool(j, "used", s->model->tls || t);
-	json_kv_bool(j, "implicit", s->implicit_tls);
+	JSON_KV_BOOL(j, "used", s->model->tls || t);
+	JSON_KV_BOOL(j, "implicit", s->implicit_tls);
 	char buf[80];
-	json_kv_str(j, "version", t && t->server_hello ? tls_version_name(t->version, buf, sizeof buf) : NULL);
-	json_kv_str(j, "cipher", t && t->server_hello ? tls_cipher_name(t->cipher, buf, sizeof buf) : NULL);
-	json_kv_str(j, "sni", t && t->sni[0] ? t->sni : NULL);
-	json_kv_str(j, "certificate_subject", t && t->cert_subject[0] ? t->cert_subject : NULL);
-	json_kv_str(j, "certificate_issuer", t && t->cert_issuer[0] ? t->cert_issuer : NULL);
-	json_kv_int(j, "client_bytes", t ? (long long)t->bytes[0] : 0);
-	json_kv_int(j, "server_bytes", t ? (long long)t->bytes[1] : 0);
+	JSON_KV_STR(j, "version", t && t->server_hello ? tls_version_name(t->version, buf, sizeof buf) : NULL);
+	JSON_KV_STR(j, "cipher", t && t->server_hello ? tls_cipher_name(t->cipher, buf, sizeof buf) : NULL);
+	JSON_KV_STR(j, "sni", t && t->sni[0] ? t->sni : NULL);
+	JSON_KV_STR(j, "certificate_subject", t && t->cert_subject[0] ? t->cert_subject : NULL);
+	JSON_KV_STR(j, "certificate_issuer", t && t->cert_issuer[0] ? t->cert_issuer : NULL);
+	JSON_KV_INT(j, "client_bytes", t ? (long long)t->bytes[0] : 0);
+	JSON_KV_INT(j, "server_bytes", t ? (long long)t->bytes[1] : 0);
 	json_obj_end(j);
 }
 
 static void tj_auth(struct json *j, const struct txn_session *m)
 {
-	json_key(j, "auth");
+	JSON_KEY(j, "auth");
 	if (!m->auth_mech) {
 		json_null(j);
 		return;
 	}
 	json_obj_begin(j);
-	json_kv_str(j, "mechanism", m->auth_mech);
-	json_kv_str(j, "user", m->auth_user);
-	json_kv_str(j, "result", txn_auth_result_name(m->auth_result));
+	JSON_KV_STR(j, "mechanism", m->auth_mech);
+	JSON_KV_STR(j, "user", m->auth_user);
+	JSON_KV_STR(j, "result", txn_auth_result_name(m->auth_result));
 	json_obj_end(j);
 }
 
@@ -231,22 +231,22 @@ static void tj_problem(void *user, const char *text)
 static void tj_session_head(struct json *j, const struct capture_session *s)
 {
 	const struct txn_session *m = s->model;
-	json_kv_int(j, "session", (long long)s->id);
+	JSON_KV_INT(j, "session", (long long)s->id);
 	tj_endpoint(j, "client", s->client);
 	tj_endpoint(j, "server", s->server);
 	tj_time(j, "start", s->start);
 	tj_time(j, "end", s->end);
-	json_kv_str(j, "detected_by", s->how == CAPTURE_BY_PORT ? "port" : "greeting");
-	json_kv_bool(j, "midstream", s->midstream);
+	JSON_KV_STR(j, "detected_by", s->how == CAPTURE_BY_PORT ? "port" : "greeting");
+	JSON_KV_BOOL(j, "midstream", s->midstream);
 	tj_reply(j, "greeting", &m->greeting, STAGE_CONNECT);
-	json_kv_str(j, "helo", m->helo_name);
-	json_kv_str(j, "helo_command", m->helo_name ? smtp_cmd_name(m->helo_kind) : NULL);
-	json_key(j, "extensions");
+	JSON_KV_STR(j, "helo", m->helo_name);
+	JSON_KV_STR(j, "helo_command", m->helo_name ? smtp_cmd_name(m->helo_kind) : NULL);
+	JSON_KEY(j, "extensions");
 	json_arr_begin(j);
 	for (size_t i = 0; i < m->nexts; i++) {
 		json_obj_begin(j);
-		json_kv_str(j, "keyword", m->exts[i].keyword);
-		json_kv_str(j, "params", m->exts[i].params);
+		JSON_KV_STR(j, "keyword", m->exts[i].keyword);
+		JSON_KV_STR(j, "params", m->exts[i].params);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -260,24 +260,24 @@ void timeline_json_session(FILE *f, const struct capture_session *s, const struc
 	tj_session_head(&j, s);
 	tj_tls(&j, s);
 	tj_auth(&j, s->model);
-	json_key(&j, "gaps");
+	JSON_KEY(&j, "gaps");
 	json_obj_begin(&j);
-	json_kv_int(&j, "count", (long long)s->gaps);
-	json_kv_int(&j, "bytes", (long long)s->gap_bytes);
+	JSON_KV_INT(&j, "count", (long long)s->gaps);
+	JSON_KV_INT(&j, "bytes", (long long)s->gap_bytes);
 	json_obj_end(&j);
-	json_kv_int(&j, "conflicts", (long long)s->conflicts);
-	json_key(&j, "transactions");
+	JSON_KV_INT(&j, "conflicts", (long long)s->conflicts);
+	JSON_KEY(&j, "transactions");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < s->model->ntxns; i++)
 		tj_txn(&j, s, s->model->txns[i], o);
 	json_arr_end(&j);
 	tj_txn_commands(&j, s, 0, o);
-	json_key(&j, "problems");
+	JSON_KEY(&j, "problems");
 	json_arr_begin(&j);
 	timeline_problems(s, tj_problem, &j);
 	json_arr_end(&j);
-	json_kv_str(&j, "close", flow_close_reason_name(s->close_reason));
-	json_kv_bool(&j, "truncated", s->truncated);
+	JSON_KV_STR(&j, "close", flow_close_reason_name(s->close_reason));
+	JSON_KV_BOOL(&j, "truncated", s->truncated);
 	json_obj_end(&j);
 	json_end_line(&j);
 }

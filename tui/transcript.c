@@ -237,7 +237,7 @@ void transcript_text_result(FILE *f, const struct session_result *r, int exit_co
 void transcript_json_begin(struct json *j)
 {
 	json_obj_begin(j);
-	json_key(j, "events");
+	JSON_KEY(j, "events");
 	json_arr_begin(j);
 }
 
@@ -252,37 +252,37 @@ static void trj_lines(struct json *j, const char *key, const struct session_line
 
 static void trj_reply(struct json *j, const struct session_entry *e)
 {
-	json_kv_int(j, "code", e->code);
-	json_kv_str(j, "status", e->status[0] ? e->status : NULL);
-	json_kv_str(j, "answers", e->answers != SMTP_CMD_LAST ? smtp_cmd_name(e->answers) : NULL);
-	json_kv_str(j, "stage", session_stage_name(e->stage));
+	JSON_KV_INT(j, "code", e->code);
+	JSON_KV_STR(j, "status", e->status[0] ? e->status : NULL);
+	JSON_KV_STR(j, "answers", e->answers != SMTP_CMD_LAST ? smtp_cmd_name(e->answers) : NULL);
+	JSON_KV_STR(j, "stage", session_stage_name(e->stage));
 	if (e->latency_us >= 0) {
-		json_key(j, "latency_ms");
+		JSON_KEY(j, "latency_ms");
 		json_milli(j, e->latency_us);
 	}
-	json_kv_bool(j, "incomplete", e->incomplete);
+	JSON_KV_BOOL(j, "incomplete", e->incomplete);
 	if (e->has_explanation) {
 		const struct explanation *x = &e->ex;
-		json_kv_str(j, "reason", reason_name(x->reason));
-		json_kv_bool(j, "permanent", x->permanent);
-		json_kv_str(j, "explanation", x->meaning);
-		json_kv_str(j, "cause", x->cause);
-		json_kv_str(j, "fix", x->fix);
-		json_kv_str(j, "layer", explain_layer_name(x->layer));
-		json_kv_str(j, "provider", x->layer == LAYER_PROVIDER ? x->provider : NULL);
-		json_kv_str(j, "source", x->source);
+		JSON_KV_STR(j, "reason", reason_name(x->reason));
+		JSON_KV_BOOL(j, "permanent", x->permanent);
+		JSON_KV_STR(j, "explanation", x->meaning);
+		JSON_KV_STR(j, "cause", x->cause);
+		JSON_KV_STR(j, "fix", x->fix);
+		JSON_KV_STR(j, "layer", explain_layer_name(x->layer));
+		JSON_KV_STR(j, "provider", x->layer == LAYER_PROVIDER ? x->provider : NULL);
+		JSON_KV_STR(j, "source", x->source);
 	}
 	if (!e->nexts)
 		return;
-	json_key(j, "extensions");
+	JSON_KEY(j, "extensions");
 	json_arr_begin(j);
 	for (size_t i = 0; i < e->nexts; i++) {
 		json_obj_begin(j);
-		json_kv_str(j, "keyword", e->exts[i].keyword);
-		json_kv_str(j, "params", e->exts[i].params);
-		json_kv_str(j, "title", e->exts[i].title);
-		json_kv_str(j, "meaning", e->exts[i].meaning);
-		json_kv_str(j, "detail", e->exts[i].detail);
+		JSON_KV_STR(j, "keyword", e->exts[i].keyword);
+		JSON_KV_STR(j, "params", e->exts[i].params);
+		JSON_KV_STR(j, "title", e->exts[i].title);
+		JSON_KV_STR(j, "meaning", e->exts[i].meaning);
+		JSON_KV_STR(j, "detail", e->exts[i].detail);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -294,24 +294,24 @@ void transcript_json_entry(struct json *j, const struct session_entry *e)
 	char ts[40];
 	transcript_time(e->time_us, true, ts, sizeof ts);
 	json_obj_begin(j);
-	json_kv_int(j, "id", (long long)e->id);
-	json_kv_str(j, "dir", session_dir_name(e->dir));
-	json_kv_str(j, "kind", kinds[e->kind < SESS_E_LAST ? e->kind : SESS_E_INFO]);
-	json_kv_str(j, "time", ts);
-	json_kv_int(j, "time_ms", (long long)(e->time_us / 1000));
+	JSON_KV_INT(j, "id", (long long)e->id);
+	JSON_KV_STR(j, "dir", session_dir_name(e->dir));
+	JSON_KV_STR(j, "kind", kinds[e->kind < SESS_E_LAST ? e->kind : SESS_E_INFO]);
+	JSON_KV_STR(j, "time", ts);
+	JSON_KV_INT(j, "time_ms", (long long)(e->time_us / 1000));
 	trj_lines(j, "lines", e->lines, e->nlines);
 	if (e->lines_dropped)
-		json_kv_int(j, "lines_dropped", (long long)e->lines_dropped);
+		JSON_KV_INT(j, "lines_dropped", (long long)e->lines_dropped);
 	if (e->kind == SESS_E_INFO || e->kind == SESS_E_REPLY)
-		json_kv_str(j, "level", session_level_name(e->level));
+		JSON_KV_STR(j, "level", session_level_name(e->level));
 	if (e->topic)
-		json_kv_str(j, "topic", e->topic);
+		JSON_KV_STR(j, "topic", e->topic);
 	if (e->kind == SESS_E_COMMAND) {
-		json_kv_str(j, "command", e->cmd != SMTP_CMD_LAST ? smtp_cmd_name(e->cmd) : NULL);
-		json_kv_bool(j, "masked", e->masked);
+		JSON_KV_STR(j, "command", e->cmd != SMTP_CMD_LAST ? smtp_cmd_name(e->cmd) : NULL);
+		JSON_KV_BOOL(j, "masked", e->masked);
 	}
 	if (e->kind == SESS_E_BODY)
-		json_kv_int(j, "bytes", (long long)e->bytes);
+		JSON_KV_INT(j, "bytes", (long long)e->bytes);
 	if (e->kind == SESS_E_REPLY)
 		trj_reply(j, e);
 	if (e->nnotes)
@@ -322,48 +322,48 @@ void transcript_json_entry(struct json *j, const struct session_entry *e)
 static void trj_result(struct json *j, const struct session_result *r, int exit_code, uint64_t dropped)
 {
 	json_obj_begin(j);
-	json_kv_str(j, "stage", session_stage_name(r->failed));
-	json_kv_str(j, "why", r->failed_why);
-	json_kv_str(j, "reached", session_stage_name(r->reached));
-	json_kv_bool(j, "accepted", r->accepted);
-	json_kv_str(j, "queue_id", r->queue_id[0] ? r->queue_id : NULL);
-	json_key(j, "final_code");
+	JSON_KV_STR(j, "stage", session_stage_name(r->failed));
+	JSON_KV_STR(j, "why", r->failed_why);
+	JSON_KV_STR(j, "reached", session_stage_name(r->reached));
+	JSON_KV_BOOL(j, "accepted", r->accepted);
+	JSON_KV_STR(j, "queue_id", r->queue_id[0] ? r->queue_id : NULL);
+	JSON_KEY(j, "final_code");
 	if (r->final_code)
 		json_int(j, r->final_code);
 	else
 		json_null(j);
-	json_kv_str(j, "final_status", r->final_status[0] ? r->final_status : NULL);
-	json_kv_str(j, "final_text", r->final_text);
-	json_kv_int(j, "messages_accepted", r->messages_accepted);
-	json_kv_int(j, "messages_refused", r->messages_refused);
-	json_kv_int(j, "recipients_accepted", r->rcpts_accepted);
-	json_key(j, "rejected_recipients");
+	JSON_KV_STR(j, "final_status", r->final_status[0] ? r->final_status : NULL);
+	JSON_KV_STR(j, "final_text", r->final_text);
+	JSON_KV_INT(j, "messages_accepted", r->messages_accepted);
+	JSON_KV_INT(j, "messages_refused", r->messages_refused);
+	JSON_KV_INT(j, "recipients_accepted", r->rcpts_accepted);
+	JSON_KEY(j, "rejected_recipients");
 	json_arr_begin(j);
 	for (size_t i = 0; i < r->nrejected; i++) {
 		json_obj_begin(j);
-		json_kv_str(j, "address", r->rejected[i].addr);
-		json_kv_int(j, "code", r->rejected[i].code);
-		json_kv_str(j, "status", r->rejected[i].status[0] ? r->rejected[i].status : NULL);
-		json_kv_str(j, "text", r->rejected[i].text);
-		json_kv_str(j, "reason", reason_name(r->rejected[i].reason));
+		JSON_KV_STR(j, "address", r->rejected[i].addr);
+		JSON_KV_INT(j, "code", r->rejected[i].code);
+		JSON_KV_STR(j, "status", r->rejected[i].status[0] ? r->rejected[i].status : NULL);
+		JSON_KV_STR(j, "text", r->rejected[i].text);
+		JSON_KV_STR(j, "reason", reason_name(r->rejected[i].reason));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	json_kv_int(j, "rejected_dropped", (long long)r->rejected_dropped);
-	json_kv_str(j, "peer", r->peer[0] ? r->peer : NULL);
-	json_kv_str(j, "peer_name", r->peer_name[0] ? r->peer_name : NULL);
-	json_kv_bool(j, "tls", r->tls);
-	json_kv_bool(j, "tls_verified", r->tls_verified);
-	json_kv_bool(j, "local_error", r->local_error);
-	json_kv_int(j, "exit_code", exit_code);
-	json_kv_int(j, "entries_dropped", (long long)dropped);
+	JSON_KV_INT(j, "rejected_dropped", (long long)r->rejected_dropped);
+	JSON_KV_STR(j, "peer", r->peer[0] ? r->peer : NULL);
+	JSON_KV_STR(j, "peer_name", r->peer_name[0] ? r->peer_name : NULL);
+	JSON_KV_BOOL(j, "tls", r->tls);
+	JSON_KV_BOOL(j, "tls_verified", r->tls_verified);
+	JSON_KV_BOOL(j, "local_error", r->local_error);
+	JSON_KV_INT(j, "exit_code", exit_code);
+	JSON_KV_INT(j, "entries_dropped", (long long)dropped);
 	json_obj_end(j);
 }
 
 void transcript_json_end(struct json *j, const struct session_result *r, int exit_code, uint64_t dropped)
 {
 	json_arr_end(j);
-	json_key(j, "result");
+	JSON_KEY(j, "result");
 	trj_result(j, r, exit_code, dropped);
 	json_obj_end(j);
 	json_end_line(j);
