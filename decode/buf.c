@@ -44,7 +44,7 @@ static bool buf_reserve(struct buf *b, size_t n)
 	return true;
 }
 
-bool buf_append(struct buf *b, const void *p, size_t n)
+bool buf_append_grow(struct buf *b, const void *p, size_t n)
 {
 	if (!buf_reserve(b, n))
 		return false;
@@ -58,11 +58,6 @@ bool buf_append(struct buf *b, const void *p, size_t n)
 bool buf_append_str(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
-}
-
-bool buf_append_byte(struct buf *b, uint8_t c)
-{
-	return buf_append(b, &c, 1);
 }
 
 bool buf_printf(struct buf *b, const char *fmt, ...)

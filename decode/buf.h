@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	uint8_t *data;
@@ -18,10 +19,27 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
-/* Append n bytes; false (and nothing appended) when the result would exceed max. */
-bool buf_append(struct buf *b, const void *p, size_t n);
+/* buf_append when the buffer must grow (or cannot). */
+bool buf_append_grow(struct buf *b, const void *p, size_t n);
+/* Append n bytes; false (and nothing appended) when the result would exceed max.
+ * Inline for the common case, room already allocated: parsers append every
+ * line of every session of a capture. */
+static inline bool buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->alloc - b->len > n && b->len + n <= b->max) { /* alloc > len + n: room for the NUL */
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return true;
+	}
+	return buf_append_grow(b, p, n);
+}
 bool buf_append_str(struct buf *b, const char *s);
-bool buf_append_byte(struct buf *b, uint8_t c);
+static inline bool buf_append_byte(struct buf *b, uint8_t c)
+{
+	return buf_append(b, &c, 1);
+}
 /* printf-style append; false when the result would exceed max. */
 bool buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Drop the first n bytes (n <= len). */

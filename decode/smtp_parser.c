@@ -341,9 +341,10 @@ static void pipeline_check(struct smtp_parser *p, const struct smtp_command *c, 
 
 static void flag_bits(struct smtp_parser *p, uint64_t bits, const char *detail, uint64_t off)
 {
-	for (int a = 0; a < SMTP_AN_LAST; a++)
-		if (bits & (1ull << a))
-			smtp_flag(p, SMTP_DIR_CLIENT, (enum smtp_anomaly)a, 0, detail, off);
+	_Static_assert(SMTP_AN_LAST < 64, "anomaly kinds fit in the bit set");
+	bits &= (1ull << SMTP_AN_LAST) - 1;
+	for (; bits; bits &= bits - 1) /* the set bits, lowest first */
+		smtp_flag(p, SMTP_DIR_CLIENT, (enum smtp_anomaly)__builtin_ctzll(bits), 0, detail, off);
 }
 
 static void command_effects(struct smtp_parser *p, const struct smtp_command *c, uint64_t bits,
