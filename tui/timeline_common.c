@@ -133,6 +133,11 @@ bool timeline_explain(const struct txn_reply *r, enum smtp_stage stage, struct e
 
 const struct txn *timeline_txn(const struct capture_session *s, uint64_t index)
 {
+	/* transactions are kept in the order they ended, nearly always their
+	 * number order: look there first (a session of many transactions would
+	 * otherwise be scanned once per command) */
+	if (index >= 1 && index <= s->model->ntxns && s->model->txns[index - 1]->index == index)
+		return s->model->txns[index - 1];
 	for (size_t i = 0; i < s->model->ntxns; i++)
 		if (s->model->txns[i]->index == index)
 			return s->model->txns[i];

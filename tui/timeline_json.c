@@ -5,6 +5,7 @@
 #include "tui/timeline.h"
 #include "decode/msghdr.h"
 #include "tui/json.h"
+#include "decode/xmalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -161,19 +162,52 @@ static void tj_data(struct json *j, const struct txn *t)
 	json_obj_end(j);
 }
 
-static void tj_txn_commands(struct json *j, const struct capture_session *s, uint64_t index,
-			    const struct timeline_opts *o)
+/* The session's commands grouped by transaction number (0: outside any), in
+ * session order: transaction i's are cmd[start[i]] .. cmd[start[i + 1] - 1].
+ * Built in one pass, so a session of many transactions is not read again
+ * for each one. */
+struct tj_cmds {
+	size_t *start;
+	const struct txn_command **cmd;
+	uint64_t ntxn;
+};
+
+static void tj_cmds_build(struct tj_cmds *x, const struct txn_session *m)
+{
+	x->ntxn = m->txn_count;
+	x->start = xcalloc(x->ntxn + 2, sizeof *x->start);
+	x->cmd = xcalloc(m->ncommands ? m->ncommands : 1, sizeof *x->cmd);
+	for (size_t i = 0; i < m->ncommands; i++)
+		if (m->commands[i]->txn_index <= x->ntxn)
+			x->start[m->commands[i]->txn_index + 1]++;
+	for (uint64_t i = 1; i <= x->ntxn + 1; i++)
+		x->start[i] += x->start[i - 1];
+	size_t *fill = xcalloc(x->ntxn + 1, sizeof *fill);
+	for (size_t i = 0; i < m->ncommands; i++) {
+		uint64_t t = m->commands[i]->txn_index;
+		if (t <= x->ntxn)
+			x->cmd[x->start[t] + fill[t]++] = m->commands[i];
+	}
+	free(fill);
+}
+
+static void tj_cmds_free(struct tj_cmds *x)
+{
+	free(x->start);
+	free(x->cmd);
+}
+
+static void tj_txn_commands(struct json *j, const struct tj_cmds *x, uint64_t index, const struct timeline_opts *o)
 {
 	JSON_KEY(j, "commands");
 	json_arr_begin(j);
-	for (size_t i = 0; i < s->model->ncommands; i++)
-		if (s->model->commands[i]->txn_index == index)
-			tj_command(j, s->model->commands[i], o);
+	if (index <= x->ntxn)
+		for (size_t i = x->start[index]; i < x->start[index + 1]; i++)
+			tj_command(j, x->cmd[i], o);
 	json_arr_end(j);
 }
 
-static void tj_txn(struct json *j, const struct capture_session *s, const struct txn *t,
-		   const struct timeline_opts *o)
+static void tj_txn(struct json *j, const struct tj_cmds *cmds, const struct txn *t, const struct timeline_opts *o)
 {
 	json_obj_begin(j);
 	JSON_KV_INT(j, "index", (long long)t->index);
@@ -187,7 +221,7 @@ static void tj_txn(struct json *j, const struct capture_session *s, const struct
 	tj_reply(j, "final_reply", &t->final.reply, STAGE_MESSAGE);
 	JSON_KV_STR(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
 	JSON_KV_STR(j, "outcome", txn_outcome_name(t->outcome));
-	tj_txn_commands(j, s, t->index, o);
+	tj_txn_commands(j, cmds, t->index, o);
 	json_obj_end(j);
 }
 
@@ -266,12 +300,15 @@ void timeline_json_session(FILE *f, const struct capture_session *s, const struc
 	JSON_KV_INT(&j, "bytes", (long long)s->gap_bytes);
 	json_obj_end(&j);
 	JSON_KV_INT(&j, "conflicts", (long long)s->conflicts);
+	struct tj_cmds cmds;
+	tj_cmds_build(&cmds, s->model);
 	JSON_KEY(&j, "transactions");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < s->model->ntxns; i++)
-		tj_txn(&j, s, s->model->txns[i], o);
+		tj_txn(&j, &cmds, s->model->txns[i], o);
 	json_arr_end(&j);
-	tj_txn_commands(&j, s, 0, o);
+	tj_txn_commands(&j, &cmds, 0, o);
+	tj_cmds_free(&cmds);
 	JSON_KEY(&j, "problems");
 	json_arr_begin(&j);
 	timeline_problems(s, tj_problem, &j);

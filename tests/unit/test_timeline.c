@@ -1,0 +1,162 @@
+/* test_timeline.c - unit tests for the session renderers (tui/timeline_*.c):
+ * each transaction lists its own commands, also when transactions end out of
+ * their number order (a refused nested MAIL ends before the open transaction)
+ * and when a session holds many of them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/smtp.h"
+#include "decode/smtp_transcript.h"
+#include "decode/txn.h"
+#include "tui/timeline.h"
+
+/* A captured session around the model of a transcript. */
+static struct capture_session *session_of(const char *text)
+{
+	struct smtp_transcript t;
+	char err[96];
+	assert_true(smtp_transcript_parse((const uint8_t *)text, strlen(text), &t, err, sizeof err));
+	struct txn_session *m = txn_session_new(TXN_KEEP_ALL, NULL);
+	struct smtp_parser_opts o = {.answer_without_code = true};
+	struct smtp_parser *p = smtp_parser_new(txn_session_event_fn, m, &o);
+	smtp_transcript_feed(&t, p, NULL, NULL);
+	smtp_parser_free(p);
+	smtp_transcript_free(&t);
+	struct capture_session *s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	s->id = 1;
+	strcpy(s->client, "192.0.2.1:40000");
+	strcpy(s->server, "192.0.2.2:25");
+	s->server_port = 25;
+	s->model = m;
+	return s;
+}
+
+static void session_free(struct capture_session *s)
+{
+	txn_session_free(s->model);
+	free(s);
+}
+
+typedef void (*render_fn)(FILE *f, const struct capture_session *s, const struct timeline_opts *o);
+
+static char *render(render_fn fn, const struct capture_session *s)
+{
+	char *mem = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&mem, &size);
+	assert_non_null(f);
+	struct timeline_opts o = {0};
+	fn(f, s, &o);
+	fclose(f);
+	return mem;
+}
+
+/* The "commands" array of the JSON transaction numbered index ("" if none). */
+static char *txn_commands(const char *json, int index)
+{
+	char key[32];
+	snprintf(key, sizeof key, "{\"index\":%d,", index);
+	const char *t = strstr(json, key);
+	if (!t)
+		return strdup("");
+	const char *c = strstr(t, "\"commands\":[");
+	assert_non_null(c);
+	const char *end = strstr(c, "}]}"); /* the last command object, the array, the transaction */
+	const char *empty = strstr(c, "\"commands\":[]");
+	if (empty == c)
+		end = c + strlen("\"commands\":[]");
+	assert_non_null(end);
+	return strndup(c, (size_t)(end - c));
+}
+
+#define HEAD "S: 220 mx ESMTP\nC: EHLO c\nS: 250-mx\nS: 250 PIPELINING\n"
+
+static void test_out_of_order_transactions(void **state)
+{
+	(void)state;
+	/* transaction 2 (the refused nested MAIL) ends before transaction 1 */
+	struct capture_session *s = session_of(
+		HEAD "C: MAIL FROM:<a@b.example>\nS: 250 2.1.0 Ok\nC: RCPT TO:<c@d.example>\nS: 250 2.1.5 Ok\n"
+		     "C: MAIL FROM:<z@b.example>\nS: 503 5.5.1 Error: nested MAIL command\n"
+		     "C: RCPT TO:<e@f.example>\nS: 250 2.1.5 Ok\nC: DATA\nS: 354 go\nC: .\n"
+		     "S: 250 2.0.0 Ok: queued as N1N1N1\nC: QUIT\nS: 221 bye\n");
+	assert_int_equal(s->model->ntxns, 2);
+	assert_int_equal(s->model->txns[0]->index, 2);
+	char *json = render(timeline_json_session, s);
+	char *one = txn_commands(json, 1), *two = txn_commands(json, 2);
+	assert_non_null(strstr(one, "MAIL FROM:<a@b.example>"));
+	assert_non_null(strstr(one, "RCPT TO:<e@f.example>"));
+	assert_non_null(strstr(one, "\"command\":\".\""));
+	assert_null(strstr(one, "z@b.example"));
+	assert_non_null(strstr(two, "MAIL FROM:<z@b.example>"));
+	assert_null(strstr(two, "RCPT"));
+	/* the session's own commands come after the transactions */
+	const char *own = strstr(json, "]},{\"index\":1,");
+	assert_non_null(own);
+	const char *tail = strstr(json, "],\"commands\":[");
+	assert_non_null(tail);
+	assert_non_null(strstr(tail, "\"command\":\"EHLO c\""));
+	assert_non_null(strstr(tail, "\"command\":\"QUIT\""));
+	free(one);
+	free(two);
+	free(json);
+	/* the text timeline closes each transaction's commands with its outcome */
+	char *text = render(timeline_text_session, s);
+	const char *rcpt_e = strstr(text, "RCPT TO:<e@f.example>");
+	const char *queued = strstr(text, "queued as N1N1N1");
+	assert_non_null(rcpt_e);
+	assert_non_null(queued);
+	assert_true(rcpt_e < queued);
+	free(text);
+	session_free(s);
+}
+
+/* Many transactions in one session: each keeps exactly its own commands (the
+ * RSETs that end them belong to the session). */
+static void test_many_transactions(void **state)
+{
+	(void)state;
+	enum { N = 2000 };
+	size_t cap = 64 + (size_t)N * 96;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	size_t n = (size_t)snprintf(text, cap, "%s", HEAD);
+	for (int i = 1; i <= N; i++)
+		n += (size_t)snprintf(text + n, cap - n,
+				      "C: MAIL FROM:<s%d@example.test>\nS: 250 2.1.0 Ok\nC: RSET\nS: 250 2.0.0 Ok\n", i);
+	snprintf(text + n, cap - n, "C: QUIT\nS: 221 bye\n");
+	struct capture_session *s = session_of(text);
+	free(text);
+	assert_int_equal(s->model->ntxns, N);
+	char *json = render(timeline_json_session, s);
+	int checked[] = {1, 2, N / 2, N - 1, N};
+	for (size_t k = 0; k < sizeof checked / sizeof *checked; k++) {
+		char *cmds = txn_commands(json, checked[k]);
+		char want[64];
+		snprintf(want, sizeof want, "MAIL FROM:<s%d@example.test>", checked[k]);
+		assert_non_null(strstr(cmds, want));
+		assert_null(strstr(strstr(cmds, want) + 1, "MAIL FROM")); /* only its own MAIL */
+		free(cmds);
+	}
+	const char *own = strstr(json, "]}],\"commands\":[");
+	assert_non_null(own);
+	assert_non_null(strstr(own, "\"command\":\"RSET\""));
+	free(json);
+	session_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_out_of_order_transactions),
+		cmocka_unit_test(test_many_transactions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
