@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define JSON_MAX_DEPTH 32
 #define JSON_BUF_SIZE 16384
@@ -52,12 +53,28 @@ void json_kv_bool(struct json *j, const char *key, bool v);
 /* The same for a key the program names with a string literal: quoted at
  * compile time, written in one piece (a capture's JSON has a few hundred
  * keys per session). */
-#define JSON_KEY(j, lit) json_key_quoted((j), "\"" lit "\":", sizeof(lit) + 2)
+#define JSON_KEY(j, lit) json_key_quoted_fast((j), "\"" lit "\":", sizeof(lit) + 2)
 #define JSON_KV_STR(j, lit, s) (JSON_KEY(j, lit), json_str((j), (s)))
 #define JSON_KV_INT(j, lit, v) (JSON_KEY(j, lit), json_int((j), (v)))
 #define JSON_KV_BOOL(j, lit, v) (JSON_KEY(j, lit), json_bool((j), (v)))
 /* A key already quoted and followed by its colon (n bytes, no escaping needed). */
 void json_key_quoted(struct json *j, const char *quoted, size_t n);
+/* The same, inline for a buffered compact writer with room: n is a constant
+ * at every JSON_KEY, so the copy is a few moves. */
+static inline void json_key_quoted_fast(struct json *j, const char *quoted, size_t n)
+{
+	if (!j->buffered || j->pretty || j->after_key || sizeof j->buf - j->len <= n) {
+		json_key_quoted(j, quoted, n);
+		return;
+	}
+	char *o = j->buf + j->len;
+	if (!j->first[j->depth])
+		*o++ = ',';
+	j->first[j->depth] = false;
+	memcpy(o, quoted, n);
+	j->len = (size_t)(o + n - j->buf);
+	j->after_key = true;
+}
 /* End the document with a newline (one JSON value per line when not pretty);
  * the line goes to the stream. */
 void json_end_line(struct json *j);

@@ -107,19 +107,19 @@ static char *write_doc(bool buffered, bool pretty, size_t big)
 	else
 		json_init(j, f, pretty);
 	json_obj_begin(j);
-	json_kv_str(j, "name", "value");
-	json_kv_str(j, "quote\"key\n", "x"); /* a key from the network: escaped */
+	JSON_KV_STR(j, "name", "value"); /* keys quoted at compile time ... */
+	json_kv_str(j, "quote\"key\n", "x"); /* ... and a key from the network: escaped */
 	json_kv_int(j, "min", -9223372036854775807LL - 1);
-	json_kv_int(j, "zero", 0);
-	json_key(j, "ms");
+	JSON_KV_INT(j, "zero", 0);
+	JSON_KEY(j, "ms");
 	json_milli(j, -1500);
 	json_key(j, "ms2");
 	json_milli(j, 12345);
 	json_key(j, "d");
 	json_double(j, 0.25);
-	json_kv_bool(j, "t", true);
+	JSON_KV_BOOL(j, "t", true);
 	json_kv_str(j, "null", NULL);
-	json_key(j, "arr");
+	JSON_KEY(j, "arr");
 	json_arr_begin(j);
 	json_arr_end(j);
 	char *long_value = malloc(big + 1);
