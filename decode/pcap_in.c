@@ -1,11 +1,15 @@
 /* pcap_in.c - pcap/pcapng file and stdin reading via libpcap, BPF filtering,
  * feeding the flow engine; see pcap_in.h. */
+#define _GNU_SOURCE /* fopencookie: a pipe read through a function of ours */
 #include "decode/pcap_in.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pthread.h>
 
@@ -33,6 +37,7 @@ struct pcap_chunk {
 struct pcap_ahead {
 	pthread_t thread;
 	struct fifo *full, *empty; /* chunks to decode; chunks to fill again */
+	struct pcap_chunk *fill;   /* being filled (the reading thread's) */
 	struct pcap_chunk *cur;    /* being decoded */
 	enum pcap_in_status end;   /* how reading ended (set before the last push) */
 	char err[PCAP_ERRBUF_SIZE + 64];
@@ -45,6 +50,12 @@ struct pcap_in {
 	uint64_t packets;
 	char err[PCAP_ERRBUF_SIZE + 64];
 	struct pcap_ahead *ahead; /* NULL unless pcap_in_prefetch */
+	/* a pipe (or any input that is not a regular file): read through
+	 * pcap_pipe_read, which notices when the next read would wait */
+	int pipe_fd;   /* -1 for a regular file */
+	bool pipe_own; /* close pipe_fd with the stream (not stdin's) */
+	void (*idle)(void *arg);
+	void *idle_arg;
 };
 
 void pcap_in_feed(struct flow_table *t, int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
@@ -69,26 +80,96 @@ static bool pcap_in_set_filter(pcap_t *p, const char *filter, char *err, size_t 
 	return true;
 }
 
+static void pcap_ahead_publish(struct pcap_ahead *a);
+
+/* True when fd has bytes to read, or an end, without waiting. */
+static bool pcap_fd_ready(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&pfd, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n != 0;
+}
+
+/* The next read of a pipe may wait for its writer (tcpdump -U -w - | ...):
+ * what was read so far goes on first, so sessions that ended are shown
+ * without waiting for more input. In the reading thread the chunk being
+ * filled is handed over (the decoder then finds its queue empty and calls
+ * idle); without one, idle is called here, in the caller's thread. */
+static void pcap_in_would_wait(struct pcap_in *r)
+{
+	if (r->ahead)
+		pcap_ahead_publish(r->ahead);
+	else if (r->idle)
+		r->idle(r->idle_arg);
+}
+
+static ssize_t pcap_pipe_read(void *cookie, char *buf, size_t size)
+{
+	struct pcap_in *r = cookie;
+	if (!pcap_fd_ready(r->pipe_fd))
+		pcap_in_would_wait(r);
+	ssize_t n;
+	do
+		n = read(r->pipe_fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static int pcap_pipe_close(void *cookie)
+{
+	struct pcap_in *r = cookie;
+	if (r->pipe_own)
+		close(r->pipe_fd);
+	r->pipe_fd = -1;
+	return 0;
+}
+
+/* A pipe as a stream that calls pcap_pipe_read (r owns it: r must outlive it). */
+static FILE *pcap_pipe_fopen(struct pcap_in *r, int fd, bool own)
+{
+	static const cookie_io_functions_t io = {.read = pcap_pipe_read, .close = pcap_pipe_close};
+	r->pipe_fd = fd;
+	r->pipe_own = own;
+	return fopencookie(r, "rb", io);
+}
+
 /* The file (or stdin) as a stream with a large buffer, for libpcap. A file's
- * buffer is *iobuf (freed after the stream is closed); stdin's is static, as
- * the stream may outlive the reader. */
-static FILE *pcap_in_fopen(const char *path, char **iobuf, char *err, size_t errlen)
+ * buffer is r->iobuf (freed after the stream is closed); stdin's is static, as
+ * the stream may outlive the reader. Input that is not a regular file goes
+ * through pcap_pipe_fopen. */
+static FILE *pcap_in_fopen(struct pcap_in *r, const char *path, char *err, size_t errlen)
 {
 	static char stdin_buf[PCAP_IN_STDIO_BUF];
-	*iobuf = NULL;
-	if (strcmp(path, "-") == 0) {
-		setvbuf(stdin, stdin_buf, _IOFBF, sizeof stdin_buf);
-		return stdin;
-	}
-	FILE *fp = fopen(path, "rb");
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
 	if (!fp) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	*iobuf = malloc(PCAP_IN_STDIO_BUF);
-	if (*iobuf && setvbuf(fp, *iobuf, _IOFBF, PCAP_IN_STDIO_BUF) != 0) {
-		free(*iobuf);
-		*iobuf = NULL;
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		int fd = fileno(fp);
+		FILE *pp = pcap_pipe_fopen(r, is_stdin ? fd : dup(fd), !is_stdin);
+		if (!is_stdin)
+			fclose(fp);
+		if (!pp) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return NULL;
+		}
+		fp = pp;
+		is_stdin = false; /* a stream of its own, closed by pcap_close */
+	}
+	if (is_stdin) {
+		setvbuf(stdin, stdin_buf, _IOFBF, sizeof stdin_buf);
+		return stdin;
+	}
+	r->iobuf = malloc(PCAP_IN_STDIO_BUF);
+	if (r->iobuf && setvbuf(fp, r->iobuf, _IOFBF, PCAP_IN_STDIO_BUF) != 0) {
+		free(r->iobuf);
+		r->iobuf = NULL;
 	}
 	return fp;
 }
@@ -96,30 +177,32 @@ static FILE *pcap_in_fopen(const char *path, char **iobuf, char *err, size_t err
 struct pcap_in *pcap_in_open(const char *path, const char *filter, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
-	char *iobuf = NULL;
 	ebuf[0] = '\0';
 	if (errlen)
 		err[0] = '\0';
-	FILE *fp = pcap_in_fopen(path, &iobuf, err, errlen);
-	if (!fp)
+	struct pcap_in *r = xcalloc(1, sizeof *r);
+	r->pipe_fd = -1;
+	FILE *fp = pcap_in_fopen(r, path, err, errlen);
+	if (!fp) {
+		free(r);
 		return NULL;
-	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-	if (!p) {
+	}
+	r->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!r->p) {
 		snprintf(err, errlen, "%s", ebuf);
 		if (fp != stdin)
 			fclose(fp);
-		free(iobuf);
+		free(r->iobuf);
+		free(r);
 		return NULL;
 	}
-	if (filter && *filter && !pcap_in_set_filter(p, filter, err, errlen)) {
-		pcap_close(p);
-		free(iobuf);
+	if (filter && *filter && !pcap_in_set_filter(r->p, filter, err, errlen)) {
+		pcap_close(r->p);
+		free(r->iobuf);
+		free(r);
 		return NULL;
 	}
-	struct pcap_in *r = xcalloc(1, sizeof *r);
-	r->p = p;
-	r->iobuf = iobuf;
-	r->linktype = pcap_datalink(p);
+	r->linktype = pcap_datalink(r->p);
 	return r;
 }
 
@@ -169,17 +252,28 @@ static struct pcap_chunk *pcap_ahead_room(struct pcap_ahead *a, struct pcap_chun
 	return c;
 }
 
+/* Hand the chunk being filled to the decoder now, if it holds anything. */
+static void pcap_ahead_publish(struct pcap_ahead *a)
+{
+	struct pcap_chunk *c = a->fill;
+	if (!c || c->used == 0)
+		return;
+	a->fill = NULL;
+	if (!fifo_push(a->full, c))
+		pcap_chunk_free(c);
+}
+
 static void *pcap_ahead_main(void *arg)
 {
 	struct pcap_in *r = arg;
 	struct pcap_ahead *a = r->ahead;
-	struct pcap_chunk *c = NULL;
 	struct pcap_pkthdr *h;
 	const u_char *bytes;
 	int rc;
 	while ((rc = pcap_next_ex(r->p, &h, &bytes)) == 1) {
 		size_t rec = pcap_rec_size(h->caplen);
-		if (!(c = pcap_ahead_room(a, c, rec)))
+		struct pcap_chunk *c = a->fill = pcap_ahead_room(a, a->fill, rec);
+		if (!c)
 			return NULL; /* closed: the reader is going away */
 		uint8_t *at = c->data + c->used;
 		uint8_t *frame = at + PCAP_REC_HEAD;
@@ -192,8 +286,9 @@ static void *pcap_ahead_main(void *arg)
 	a->end = rc == PCAP_ERROR_BREAK ? PCAP_IN_EOF : PCAP_IN_ERROR;
 	if (a->end == PCAP_IN_ERROR)
 		snprintf(a->err, sizeof a->err, "%s", pcap_geterr(r->p));
-	if (c && !fifo_push(a->full, c))
-		pcap_chunk_free(c);
+	if (a->fill && !fifo_push(a->full, a->fill))
+		pcap_chunk_free(a->fill);
+	a->fill = NULL;
 	fifo_close(a->full);
 	return NULL;
 }
@@ -226,6 +321,7 @@ static void pcap_ahead_stop(struct pcap_ahead *a)
 	fifo_close(a->empty);
 	fifo_close(a->full);
 	pthread_join(a->thread, NULL);
+	pcap_chunk_free(a->fill);
 	pcap_chunk_free(a->cur);
 	for (struct pcap_chunk *c; (c = fifo_try_pop(a->full));)
 		pcap_chunk_free(c);
@@ -244,7 +340,10 @@ static enum pcap_in_status pcap_ahead_step(struct pcap_in *r, struct flow_table 
 		while (!a->cur || a->cur->pos == a->cur->used) {
 			if (a->cur && !fifo_push(a->empty, a->cur))
 				pcap_chunk_free(a->cur);
-			if (!(a->cur = fifo_pop(a->full))) {
+			a->cur = r->pipe_fd >= 0 ? fifo_try_pop(a->full) : NULL;
+			if (!a->cur && r->pipe_fd >= 0 && r->idle)
+				r->idle(r->idle_arg); /* all that was read is decoded: let the caller show it */
+			if (!a->cur && !(a->cur = fifo_pop(a->full))) {
 				snprintf(r->err, sizeof r->err, "%s", a->err);
 				return a->end;
 			}
@@ -282,6 +381,12 @@ enum pcap_in_status pcap_in_step(struct pcap_in *r, struct flow_table *t, size_t
 		}
 	}
 	return PCAP_IN_MORE;
+}
+
+void pcap_in_set_idle(struct pcap_in *r, void (*idle)(void *arg), void *arg)
+{
+	r->idle = idle;
+	r->idle_arg = arg;
 }
 
 const char *pcap_in_error(const struct pcap_in *r)

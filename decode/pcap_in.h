@@ -35,6 +35,12 @@ struct pcap_in *pcap_in_open(const char *path, const char *filter, char *err, si
  * no thread could be started. pcap_in_offset then says how far the thread
  * has read. */
 bool pcap_in_prefetch(struct pcap_in *r);
+/* Input that is not a regular file (a pipe from tcpdump -U -w -, a FIFO)
+ * can wait for its writer: idle(arg) is called in the caller's thread, from
+ * within pcap_in_step, each time every packet read so far has been given to
+ * the flow table and the next one must be waited for, so the caller can
+ * show what is complete. Never called for a regular file. */
+void pcap_in_set_idle(struct pcap_in *r, void (*idle)(void *arg), void *arg);
 /* Read up to max_packets packets (0: no limit) into t. */
 enum pcap_in_status pcap_in_step(struct pcap_in *r, struct flow_table *t, size_t max_packets);
 /* libpcap's message after PCAP_IN_ERROR ("" otherwise); owned by r. */

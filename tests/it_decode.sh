@@ -183,6 +183,46 @@ assert d["transactions"][0]["mail_from"] == "\x1b[2Jxy@example.test"
 ' "$E/json"
 fi
 
+# A capture read from a pipe whose writer keeps it open (tcpdump -U -w - |
+# smtpscope decode -): a session that ended is shown at once, not when the
+# input ends. The writer holds the pipe HOLD seconds; the session must be out
+# well before (polled for at most WAIT seconds).
+HOLD=10
+WAIT=6
+# seen_while_open MODE CAPTURE NEEDLE [FIFO]: true when NEEDLE appears in the
+# output of decode MODE while the pipe (stdin, or the named FIFO) is open.
+seen_while_open() {
+	out=$TMPD/open.out
+	: >"$out"
+	if [ -n "${4:-}" ]; then
+		rm -f "$4" && mkfifo "$4" || return 1
+		dec ${1:+"$1"} -q "$4" >"$out" 2>&1 &
+		# the FIFO is opened inside timeout: no reader cannot hang the test
+		timeout $((HOLD + 5)) sh -c 'exec >"$1"; cat "$2"; sleep "$3"' sh "$4" "$2" "$HOLD" &
+	else
+		(cat "$2"; sleep "$HOLD") | dec ${1:+"$1"} -q - >"$out" 2>&1 &
+	fi
+	found=1
+	i=0
+	while [ "$i" -lt $((WAIT * 10)) ]; do
+		if grep -qF "$3" "$out"; then
+			found=0
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait
+	grep -qF "$3" "$out" || found=1 # and still there once the input ended
+	return $found
+}
+check "a pipe held open: --summary shows the ended session before the input ends" \
+	seen_while_open --summary "$plain" "queued as 5D4EFA72857"
+check "a pipe held open: --json shows the ended session before the input ends" \
+	seen_while_open --json "$plain" '"queue_id":"5D4EFA72857"'
+check "a FIFO held open (pcapng): the text timeline shows the ended session before the input ends" \
+	seen_while_open "" "$CAPS/plain.pcapng" "5D4EFA72857" "$TMPD/fifo"
+
 # Usage and open errors exit 2 with a message.
 dec --json "$TMPD/does-not-exist.pcap" >/dev/null 2>"$TMPD/err"
 check_eq "missing file: exit status 2" 2 $?

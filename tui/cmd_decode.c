@@ -184,6 +184,17 @@ static void decode_writer_done(struct decode_run *r, struct decode_batch *b)
 #endif
 }
 
+/* Everything read so far is decoded and the input (a pipe) has nothing more
+ * yet: the sessions that ended go out now, not once a batch is full. */
+static void decode_idle(void *arg)
+{
+	struct decode_run *r = arg;
+	if (r->done)
+		decode_batch_send(r);
+	else
+		fflush(r->out);
+}
+
 /* The writer: formats finished sessions in the order they ended, while the
  * decoder goes on with the next packets. */
 static void *decode_writer_main(void *arg)
@@ -324,6 +335,7 @@ int cmd_decode(int argc, char **argv)
 	/* three threads: reading ahead, decoding (here), writing behind */
 	pcap_in_prefetch(in);
 	decode_writer_start(&r);
+	pcap_in_set_idle(in, decode_idle, &r);
 	enum pcap_in_status st;
 	while ((st = pcap_in_step(in, capture_flows(c), 0)) == PCAP_IN_MORE)
 		;
