@@ -19,6 +19,7 @@ struct capture {
 	struct smtp_parser *spare[CAPTURE_SPARE_PARSERS];
 	size_t nspare;
 	bool pool_models; /* capture_pool_models */
+	enum txn_keep keep; /* capture_model_keep */
 };
 
 bool capture_smtp_port(uint16_t port)
@@ -138,7 +139,7 @@ static bool capture_detect(struct capture_session *s, enum flow_dir dir, const u
 	struct smtp_parser_opts opts = {.no_greeting = s->midstream && !greeting && !s->implicit_tls,
 					.answer_without_code = true};
 	s->midstream = opts.no_greeting;
-	s->model = txn_session_new(TXN_KEEP_ALL, NULL);
+	s->model = txn_session_new(s->cap->keep, NULL);
 	if (s->cap->pool_models)
 		txn_session_use_pool(s->model);
 	if (s->cap->nspare)
@@ -262,6 +263,11 @@ struct capture *capture_new(const struct capture_callbacks *cb, void *ctx)
 	};
 	c->flows = flow_table_new(&fcb, c, NULL);
 	return c;
+}
+
+void capture_model_keep(struct capture *c, enum txn_keep keep)
+{
+	c->keep = keep == TXN_KEEP_OUTCOMES ? keep : TXN_KEEP_ALL;
 }
 
 void capture_pool_models(struct capture *c, bool on)

@@ -88,6 +88,10 @@ void capture_free(struct capture *c);
  * viewer keeping them): their models may take the faster pooled storage
  * (txn_session_use_pool). Call before the first packet. */
 void capture_pool_models(struct capture *c, bool on);
+/* What each session's model keeps: TXN_KEEP_ALL (the default), or
+ * TXN_KEEP_OUTCOMES when only a line per transaction is shown (decode
+ * --summary). Call before the first packet. */
+void capture_model_keep(struct capture *c, enum txn_keep keep);
 /* The flow engine feeding this capture (owned by it). */
 struct flow_table *capture_flows(struct capture *c);
 /* Close every open session ("end of capture"). */

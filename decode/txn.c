@@ -108,7 +108,7 @@ static void command_done(struct txn_session *s, struct txn_command *c)
 {
 	if (s->cb.on_command)
 		s->cb.on_command(s->cb.user, c);
-	if (s->keep == TXN_KEEP_NONE) {
+	if (s->keep != TXN_KEEP_ALL) {
 		if (!s->cb.on_command)
 			txn_command_free(c);
 		return;
@@ -241,11 +241,11 @@ static void inflight_push(struct txn_session *s, struct txn_command *c, struct t
 	}
 }
 
-static void step_apply(struct txn_session *s, struct txn_step *st, const struct txn_command *c,
+static void step_apply(struct txn_session *s, struct txn *t, struct txn_step *st, const struct txn_command *c,
 		       const struct smtp_reply *r, int64_t ts)
 {
 	st->status = c->status;
-	if (r)
+	if (r && (s->keep != TXN_KEEP_OUTCOMES || st == &t->final))
 		txn_reply_copy_kept(s, &st->reply, r, ts);
 }
 
@@ -311,24 +311,24 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 	bool final = f->sk == SK_FINAL || (f->sk == SK_BDAT && f->bdat_last);
 	switch (f->sk) {
 	case SK_MAIL:
-		step_apply(s, &t->mail, c, r, ts);
+		step_apply(s, t, &t->mail, c, r, ts);
 		mail_decided(s, t, ts);
 		break;
 	case SK_RCPT:
 		if (f->rcpt < t->nrcpts)
-			step_apply(s, &t->rcpts[f->rcpt].step, c, r, ts);
+			step_apply(s, t, &t->rcpts[f->rcpt].step, c, r, ts);
 		if (c->status == TXN_ST_OK)
 			t->rcpts_ok++;
 		break;
-	case SK_DATA: step_apply(s, &t->data, c, r, ts); break;
+	case SK_DATA: step_apply(s, t, &t->data, c, r, ts); break;
 	case SK_BDAT:
 		if (t->data.seq == c->seq)
-			step_apply(s, &t->data, c, r, ts);
+			step_apply(s, t, &t->data, c, r, ts);
 		break;
 	default: break;
 	}
 	if (final)
-		step_apply(s, &t->final, c, r, ts);
+		step_apply(s, t, &t->final, c, r, ts);
 	if (r) {
 		t->ts_end = ts;
 		if (final && c->status == TXN_ST_OK)
@@ -372,7 +372,7 @@ static void helo_answered(struct txn_session *s, const struct txn_inflight *f, c
 		txn_reply_copy(&s->helo_reply, r, ts);
 	else
 		txn_reply_clear(&s->helo_reply);
-	if (ok && f->cmd->kind != SMTP_CMD_HELO)
+	if (ok && f->cmd->kind != SMTP_CMD_HELO && s->keep != TXN_KEEP_OUTCOMES)
 		txn_exts_set(s, r);
 	else
 		txn_exts_clear(s);
@@ -395,7 +395,9 @@ static void inflight_answer(struct txn_session *s, struct txn_inflight *f, const
 {
 	struct txn_command *c = f->cmd;
 	c->status = r ? reply_status(r) : none;
-	if (r && s->ncommands < SMTP_SESSION_COMMANDS_MAX) /* the command will be kept */
+	if (r && s->keep == TXN_KEEP_OUTCOMES)
+		; /* the command is not kept: its reply neither */
+	else if (r && s->ncommands < SMTP_SESSION_COMMANDS_MAX) /* the command will be kept */
 		txn_reply_copy_kept(s, &c->reply, r, ts);
 	else if (r)
 		txn_reply_copy(&c->reply, r, ts);
@@ -674,7 +676,8 @@ void txn_session_event(struct txn_session *s, const struct smtp_event *ev)
 		if (t) {
 			txn_number(s, t);
 			t->msg_bytes += ev->body.len;
-			txn_header_feed(t, ev->body.p, ev->body.len);
+			if (s->keep != TXN_KEEP_OUTCOMES)
+				txn_header_feed(t, ev->body.p, ev->body.len);
 		}
 		break;
 	}

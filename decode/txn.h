@@ -174,7 +174,13 @@ struct txn_anomaly {
 enum txn_auth_result { TXN_AUTH_NONE, TXN_AUTH_PENDING, TXN_AUTH_OK, TXN_AUTH_FAILED, TXN_AUTH_CANCELLED };
 const char *txn_auth_result_name(enum txn_auth_result r);
 
-enum txn_keep { TXN_KEEP_ALL, TXN_KEEP_NONE };
+/* What a session keeps. ALL: transactions, commands with their replies,
+ * extensions, header blocks. NONE: nothing (callbacks see each transaction
+ * and command, then they are freed). OUTCOMES: the transactions with their
+ * envelope, step statuses, final reply and outcome, but no commands, no
+ * replies of the other steps, no extensions and no header block: what a
+ * one-line summary of each transaction needs, for less work. */
+enum txn_keep { TXN_KEEP_ALL, TXN_KEEP_NONE, TXN_KEEP_OUTCOMES };
 
 struct txn_callbacks {
 	void (*on_txn)(void *user, struct txn *t);

@@ -330,6 +330,8 @@ int cmd_decode(int argc, char **argv)
 	const struct capture_callbacks cb = {.body = decode_body, .session_close = decode_session_close};
 	struct capture *c = capture_new(&cb, &r);
 	capture_pool_models(c, true); /* sessions are freed once written */
+	if (r.format == DECODE_SUMMARY && !r.extract_dir)
+		capture_model_keep(c, TXN_KEEP_OUTCOMES); /* a line per transaction needs no more */
 	if (r.format == DECODE_SUMMARY)
 		timeline_summary_header(r.out);
 	/* three threads: reading ahead, decoding (here), writing behind */

@@ -1,4 +1,4 @@
-/* test_txn.c - unit tests for the SMTP session/transaction model: outcomes per step (RFC 5321 3.3), latencies, header block, queue ids, AUTH result, RSET/EHLO resets, streaming mode with bounded memory and keep-all mode. */
+/* test_txn.c - unit tests for the SMTP session/transaction model: outcomes per step (RFC 5321 3.3), latencies, header block, queue ids, AUTH result, RSET/EHLO resets, streaming mode with bounded memory, keep-all mode and the outcomes-only mode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,13 +13,13 @@
 #include "decode/smtp_transcript.h"
 #include "decode/txn.h"
 
-/* Run a transcript into a keep-all session (pooled storage or not). */
-static struct txn_session *run_with(const char *text, bool pool)
+/* Run a transcript into a session keeping keep (pooled storage or not). */
+static struct txn_session *run_keep(const char *text, enum txn_keep keep, bool pool)
 {
 	struct smtp_transcript t;
 	char err[96];
 	assert_true(smtp_transcript_parse((const uint8_t *)text, strlen(text), &t, err, sizeof err));
-	struct txn_session *s = txn_session_new(TXN_KEEP_ALL, NULL);
+	struct txn_session *s = txn_session_new(keep, NULL);
 	if (pool)
 		txn_session_use_pool(s);
 	txn_session_set_truncated(s, t.truncated);
@@ -29,6 +29,11 @@ static struct txn_session *run_with(const char *text, bool pool)
 	smtp_parser_free(p);
 	smtp_transcript_free(&t);
 	return s;
+}
+
+static struct txn_session *run_with(const char *text, bool pool)
+{
+	return run_keep(text, TXN_KEEP_ALL, pool);
 }
 
 static struct txn_session *run(const char *text)
@@ -545,6 +550,55 @@ static void test_pooled_same(void **state)
 	free(many);
 }
 
+/* Keeping only outcomes: every transaction the same envelope, statuses,
+ * final reply and outcome as when everything is kept, without commands,
+ * other replies, extensions or header blocks. */
+static void test_keep_outcomes(void **state)
+{
+	(void)state;
+	const char *texts[] = {
+		HEAD ENV "C: RCPT TO:<e@d.example>\nS: 550 5.1.1 <e@d.example>: Recipient address rejected\n"
+			 "C: DATA\nS: 354 go\nC: Subject: hi\nC: \nC: body\nC: .\n"
+			 "S: 250 2.0.0 Ok: queued as 4ABC123\nC: MAIL FROM:<x@y>\nS: 451 4.3.0 try later\n"
+			 "C: RSET\nS: 250 ok\nC: QUIT\nS: 221 bye\n",
+		HEAD ENV "C: MAIL FROM:<z@b.example>\nS: 503 5.5.1 Error: nested MAIL command\n"
+			 "C: RCPT TO:<e@f.example>\nS: 250 2.1.5 Ok\nC: DATA\nS: 354 go\nC: .\n"
+			 "S: 554 5.7.1 rejected as spam\nC: QUIT\nS: 221 bye\n",
+		HEAD "C: RCPT TO:<c@d.example>\nS: 503 5.5.1 need MAIL\n" ENV "C: DATA\nS: 354 go\nC: x\n",
+	};
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+		struct txn_session *a = run_keep(texts[k], TXN_KEEP_ALL, true);
+		struct txn_session *b = run_keep(texts[k], TXN_KEEP_OUTCOMES, true);
+		assert_true(a->ntxns >= 1);
+		assert_int_equal(a->ntxns, b->ntxns);
+		assert_true(a->ncommands > 0);
+		assert_int_equal(b->ncommands, 0);
+		assert_true(a->nexts > 0);
+		assert_int_equal(b->nexts, 0);
+		for (size_t i = 0; i < a->ntxns; i++) {
+			const struct txn *x = a->txns[i], *y = b->txns[i];
+			assert_int_equal(x->index, y->index);
+			assert_int_equal(x->outcome, y->outcome);
+			assert_string_equal(x->mail_from ? x->mail_from : "-", y->mail_from ? y->mail_from : "-");
+			assert_int_equal(x->nrcpts, y->nrcpts);
+			assert_int_equal(x->rcpts_ok, y->rcpts_ok);
+			assert_int_equal(x->msg_bytes, y->msg_bytes);
+			assert_int_equal(x->mail.status, y->mail.status);
+			assert_int_equal(x->data.status, y->data.status);
+			assert_int_equal(x->final.status, y->final.status);
+			assert_int_equal(x->final.reply.code, y->final.reply.code);
+			assert_string_equal(x->final.reply.text ? x->final.reply.text : "-",
+					    y->final.reply.text ? y->final.reply.text : "-");
+			assert_string_equal(x->queue_id, y->queue_id);
+			assert_null(y->mail.reply.text);
+			assert_int_equal(y->header.len, 0);
+		}
+		assert_non_null(a->txns[0]->mail.reply.text);
+		txn_session_free(a);
+		txn_session_free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_no_mail),       cmocka_unit_test(test_nested_mail),
 		cmocka_unit_test(test_refused_ehlo),  cmocka_unit_test(test_reply_without_code),
 		cmocka_unit_test(test_pooled_same),   cmocka_unit_test(test_client_gap_inferred_data),
+		cmocka_unit_test(test_keep_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
