@@ -331,7 +331,7 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 		step_apply(s, t, &t->final, c, r, ts);
 	if (r) {
 		t->ts_end = ts;
-		if (final && c->status == TXN_ST_OK)
+		if (final && c->status == TXN_ST_OK && s->keep != TXN_KEEP_OUTCOMES)
 			queue_id_find(t, r);
 		/* a refused DATA or BDAT leaves the server's transaction open (the
 		 * client may retry, or sends RSET): the outcome is known, the end not */

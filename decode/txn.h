@@ -178,8 +178,9 @@ const char *txn_auth_result_name(enum txn_auth_result r);
  * extensions, header blocks. NONE: nothing (callbacks see each transaction
  * and command, then they are freed). OUTCOMES: the transactions with their
  * envelope, step statuses, final reply and outcome, but no commands, no
- * replies of the other steps, no extensions and no header block: what a
- * one-line summary of each transaction needs, for less work. */
+ * replies of the other steps, no extensions, no header block and no queue id
+ * (the final reply shows it): what a one-line summary of each transaction
+ * needs, for less work. */
 enum txn_keep { TXN_KEEP_ALL, TXN_KEEP_NONE, TXN_KEEP_OUTCOMES };
 
 struct txn_callbacks {
