@@ -11,8 +11,11 @@
  * was a visible cost on large captures. The cache is per thread. */
 void timeline_time(int64_t usec, char *buf, size_t size)
 {
+	/* the date and time of day change rarely between two calls: kept with
+	 * their length, only the microseconds are written each time */
 	static _Thread_local time_t cached_sec = (time_t)-1;
 	static _Thread_local char cached_day[32];
+	static _Thread_local size_t cached_len;
 	time_t t = (time_t)(usec / 1000000);
 	if (usec < 0) {
 		snprintf(buf, size, "unknown");
@@ -24,19 +27,18 @@ void timeline_time(int64_t usec, char *buf, size_t size)
 			snprintf(buf, size, "unknown");
 			return;
 		}
-		strftime(cached_day, sizeof cached_day, "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_len = strftime(cached_day, sizeof cached_day, "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = t;
 	}
-	/* "%s.%06ldZ" by hand: this runs for every timestamp printed */
-	char tail[9] = {'.', 0, 0, 0, 0, 0, 0, 'Z', 0};
+	char whole[sizeof cached_day + 8];
+	memcpy(whole, cached_day, cached_len);
+	char *tail = whole + cached_len; /* ".uuuuuuZ" */
 	long frac = (long)(usec % 1000000);
+	tail[0] = '.';
 	for (int i = 6; i >= 1; i--, frac /= 10)
 		tail[i] = (char)('0' + frac % 10);
-	size_t dl = strlen(cached_day);
-	char whole[sizeof cached_day + sizeof tail];
-	memcpy(whole, cached_day, dl);
-	memcpy(whole + dl, tail, sizeof tail);
-	size_t n = dl + sizeof tail - 1;
+	tail[7] = 'Z';
+	size_t n = cached_len + 8;
 	if (!size)
 		return;
 	if (n >= size)

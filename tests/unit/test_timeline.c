@@ -1,7 +1,7 @@
 /* test_timeline.c - unit tests for the session renderers (tui/timeline_*.c):
  * each transaction lists its own commands, also when transactions end out of
  * their number order (a refused nested MAIL ends before the open transaction)
- * and when a session holds many of them. */
+ * and when a session holds many of them; the time stamps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,9 +152,30 @@ static void test_many_transactions(void **state)
 	session_free(s);
 }
 
+/* Times as RFC 3339 UTC with microseconds, the day part remembered between calls. */
+static void test_time(void **state)
+{
+	(void)state;
+	char b[40];
+	timeline_time(0, b, sizeof b);
+	assert_string_equal(b, "1970-01-01T00:00:00.000000Z");
+	timeline_time(1780000000123456LL, b, sizeof b);
+	assert_string_equal(b, "2026-05-28T20:26:40.123456Z");
+	timeline_time(1780000000000007LL, b, sizeof b); /* the same second again */
+	assert_string_equal(b, "2026-05-28T20:26:40.000007Z");
+	timeline_time(1780000001999999LL, b, sizeof b);
+	assert_string_equal(b, "2026-05-28T20:26:41.999999Z");
+	timeline_time(-1, b, sizeof b);
+	assert_string_equal(b, "unknown");
+	char small[5];
+	timeline_time(1780000000123456LL, small, sizeof small);
+	assert_string_equal(small, "2026");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_out_of_order_transactions),
 		cmocka_unit_test(test_many_transactions),
 	};
