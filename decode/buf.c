@@ -29,7 +29,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-static bool buf_reserve(struct buf *b, size_t n)
+bool buf_reserve(struct buf *b, size_t n)
 {
 	if (n > b->max || b->len > b->max - n)
 		return false;
@@ -41,6 +41,7 @@ static bool buf_reserve(struct buf *b, size_t n)
 		na = na > SIZE_MAX / 2 ? need : na * 2;
 	b->data = xreallocarray(b->data, na, 1);
 	b->alloc = na;
+	b->data[b->len] = '\0'; /* a new buffer is a C string too */
 	return true;
 }
 

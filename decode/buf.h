@@ -19,6 +19,9 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
+/* Room for n more bytes (and the NUL) allocated now; false when len + n
+ * would exceed max. */
+bool buf_reserve(struct buf *b, size_t n);
 /* buf_append when the buffer must grow (or cannot). */
 bool buf_append_grow(struct buf *b, const void *p, size_t n);
 /* Append n bytes; false (and nothing appended) when the result would exceed max.

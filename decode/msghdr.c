@@ -25,13 +25,12 @@ static char *msghdr_value(const struct rfc5322_field *f)
 	struct buf raw, dec;
 	buf_init(&raw, HEADER_VALUE_MAX);
 	buf_init(&dec, HEADER_VALUE_MAX);
+	/* unfolding never lengthens a value: one allocation holds it */
+	buf_reserve(&raw, f->value_len < HEADER_VALUE_MAX ? f->value_len : HEADER_VALUE_MAX);
 	rfc5322_unfold(f->value, f->value_len, &raw);
 	const uint8_t *r = raw.data ? raw.data : (const uint8_t *)"";
-	if (!msghdr_has_word(r, raw.len)) { /* no encoded word: nothing to decode */
-		char *plain = xmemdup0(r, raw.len);
-		buf_free(&raw);
-		return plain;
-	}
+	if (!msghdr_has_word(r, raw.len)) /* no encoded word: the unfolded value is the result */
+		return raw.data ? (char *)raw.data : xmemdup0("", 0);
 	mime_decode_words(r, raw.len, &dec);
 	char *s = xmemdup0(dec.data ? dec.data : (const uint8_t *)"", dec.len);
 	buf_free(&raw);

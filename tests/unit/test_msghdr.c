@@ -1,4 +1,4 @@
-/* test_msghdr.c - main-header extraction with folding, encoded words, a cut block. */
+/* test_msghdr.c - main-header extraction with folding, encoded words, a cut block, empty values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,11 +50,26 @@ static void test_cut(void **state)
 	}
 }
 
+/* Empty and blank values are empty strings (not whatever the memory held). */
+static void test_empty_values(void **state)
+{
+	(void)state;
+	static const char blank[] = "To:\r\nCc:   \r\n \t \r\nSubject: \r\nFrom: x\r\n\r\n";
+	struct msg_headers h;
+	msghdr_extract((const uint8_t *)blank, sizeof blank - 1, &h);
+	assert_string_equal(h.to, "");
+	assert_string_equal(h.cc, "");
+	assert_string_equal(h.subject, "");
+	assert_string_equal(h.from, "x");
+	msghdr_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_empty_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
