@@ -245,8 +245,14 @@ static void step_apply(struct txn_session *s, struct txn *t, struct txn_step *st
 		       const struct smtp_reply *r, int64_t ts)
 {
 	st->status = c->status;
-	if (r && (s->keep != TXN_KEEP_OUTCOMES || st == &t->final))
-		txn_reply_copy_kept(s, &st->reply, r, ts);
+	if (!r || (s->keep == TXN_KEEP_OUTCOMES && st != &t->final))
+		return;
+	if (c->reply.pooled) { /* the command's copy of r lives as long as the session: share it */
+		txn_reply_clear(&st->reply);
+		st->reply = c->reply;
+		return;
+	}
+	txn_reply_copy_kept(s, &st->reply, r, ts);
 }
 
 static void queue_id_find(struct txn *t, const struct smtp_reply *r)

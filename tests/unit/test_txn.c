@@ -521,6 +521,13 @@ static void test_pooled_same(void **state)
 	}
 	assert_true(pooled >= 8 && pooled < b->ncommands); /* the long RCPT line is not pooled */
 	assert_true(b->txns[0]->final.reply.pooled);
+	/* a pooled step shares its command's copy of the reply; a plain one has its own */
+	for (size_t i = 0; i < b->ncommands; i++)
+		if (b->commands[i]->kind == SMTP_CMD_MAIL) {
+			assert_ptr_equal(b->txns[0]->mail.reply.text, b->commands[i]->reply.text);
+			assert_ptr_not_equal(a->txns[0]->mail.reply.text, a->commands[i]->reply.text);
+			assert_string_equal(a->txns[0]->mail.reply.text, b->txns[0]->mail.reply.text);
+		}
 	struct buf fa, fb;
 	buf_init(&fa, 1 << 20);
 	buf_init(&fb, 1 << 20);
