@@ -229,63 +229,10 @@ static bool json_key_plain(struct json *j, const char *key)
 	return true;
 }
 
-/* Keys written before, by address: the program names its keys with string
- * literals, so most keys come back at the same address and go out as they
- * were formatted the first time. The text is compared too (a key from a
- * reused buffer can sit where another one was). */
-#define JSON_KEY_MEMO 256 /* a power of two */
-#define JSON_KEY_MEMO_LEN 32
-struct json_key_memo {
-	const char *key;
-	size_t n; /* bytes of out: the key quoted and a colon */
-	char text[JSON_KEY_MEMO_LEN];
-	char out[JSON_KEY_MEMO_LEN + 3];
-};
-
-static _Thread_local struct json_key_memo json_key_memos[JSON_KEY_MEMO];
-
-static struct json_key_memo *json_key_slot(const char *key)
-{
-	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15ull;
-	return &json_key_memos[h >> 56];
-}
-
-/* A memoised key written; false when key is not in the memo. */
-static bool json_key_memo_put(struct json *j, const char *key)
-{
-	struct json_key_memo *m = json_key_slot(key);
-	if (m->key != key || strcmp(m->text, key) != 0)
-		return false;
-	json_put(j, m->out, m->n);
-	return true;
-}
-
-/* Remember a plain key (quoted, with its colon). */
-static void json_key_memo_add(const char *key)
-{
-	size_t n = strlen(key);
-	if (n >= JSON_KEY_MEMO_LEN)
-		return;
-	struct json_key_memo *m = json_key_slot(key);
-	m->key = key;
-	memcpy(m->text, key, n + 1);
-	m->out[0] = '"';
-	memcpy(m->out + 1, key, n);
-	m->out[n + 1] = '"';
-	m->out[n + 2] = ':';
-	m->n = n + 3;
-}
-
 void json_key(struct json *j, const char *key)
 {
 	json_sep(j);
-	if (!j->pretty && json_key_memo_put(j, key)) {
-		j->after_key = true;
-		json_done(j);
-		return;
-	}
 	if (!j->pretty && json_key_plain(j, key)) {
-		json_key_memo_add(key);
 		j->after_key = true;
 		json_done(j);
 		return;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void tj_endpoint(struct json *j, const char *key, const char *ep)
+static void tj_endpoint(struct json *j, const char *ep)
 {
 	/* "a.b.c.d:port" or "[v6]:port" */
 	const char *colon = strrchr(ep, ':');
@@ -20,7 +20,6 @@ static void tj_endpoint(struct json *j, const char *key, const char *ep)
 		a++;
 		alen -= 2;
 	}
-	json_key(j, key);
 	json_obj_begin(j);
 	JSON_KEY(j, "address");
 	json_strn(j, (const uint8_t *)a, alen);
@@ -28,17 +27,16 @@ static void tj_endpoint(struct json *j, const char *key, const char *ep)
 	json_obj_end(j);
 }
 
-static void tj_time(struct json *j, const char *key, int64_t usec)
+static void tj_time(struct json *j, int64_t usec)
 {
 	char buf[40];
 	timeline_time(usec, buf, sizeof buf);
-	json_kv_str(j, key, buf);
+	json_str(j, buf);
 }
 
 /* A reply object, or null when there was none. */
-static void tj_reply(struct json *j, const char *key, const struct txn_reply *r, enum smtp_stage st)
+static void tj_reply(struct json *j, const struct txn_reply *r, enum smtp_stage st)
 {
-	json_key(j, key);
 	if (!r->code && !r->text) {
 		json_null(j);
 		return;
@@ -82,16 +80,17 @@ static void tj_command(struct json *j, const struct txn_command *c, const struct
 	JSON_KV_BOOL(j, "masked", shown < c->line_len);
 	JSON_KV_BOOL(j, "inferred", c->inferred);
 	JSON_KV_STR(j, "verb", smtp_cmd_name(c->kind));
-	tj_time(j, "time", c->ts);
+	JSON_KEY(j, "time");
+	tj_time(j, c->ts);
 	JSON_KV_STR(j, "status", txn_status_name(c->status));
-	tj_reply(j, "reply", &c->reply, timeline_stage(c->kind));
+	JSON_KEY(j, "reply");
+	tj_reply(j, &c->reply, timeline_stage(c->kind));
 	tj_latency(j, c->ts, &c->reply);
 	json_obj_end(j);
 }
 
-static void tj_params(struct json *j, const char *key, const struct txn_param *p, size_t n)
+static void tj_params(struct json *j, const struct txn_param *p, size_t n)
 {
-	json_key(j, key);
 	json_obj_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		json_key(j, p[i].key);
@@ -134,9 +133,11 @@ static void tj_rcpts(struct json *j, const struct txn *t)
 		const struct txn_rcpt *r = &t->rcpts[i];
 		json_obj_begin(j);
 		JSON_KV_STR(j, "address", r->addr);
-		tj_params(j, "params", r->params, r->nparams);
+		JSON_KEY(j, "params");
+		tj_params(j, r->params, r->nparams);
 		JSON_KV_STR(j, "status", txn_status_name(r->step.status));
-		tj_reply(j, "reply", &r->step.reply, STAGE_RCPT);
+		JSON_KEY(j, "reply");
+		tj_reply(j, &r->step.reply, STAGE_RCPT);
 		tj_latency(j, r->step.ts, &r->step.reply);
 		json_obj_end(j);
 	}
@@ -158,7 +159,8 @@ static void tj_data(struct json *j, const struct txn *t)
 	JSON_KV_INT(j, "missing_bytes", (long long)t->msg_missing);
 	if (t->data_kind == TXN_DATA_BDAT)
 		JSON_KV_INT(j, "chunks", t->bdat_chunks);
-	tj_reply(j, "reply", &t->data.reply, STAGE_DATA);
+	JSON_KEY(j, "reply");
+	tj_reply(j, &t->data.reply, STAGE_DATA);
 	json_obj_end(j);
 }
 
@@ -211,14 +213,18 @@ static void tj_txn(struct json *j, const struct tj_cmds *cmds, const struct txn 
 {
 	json_obj_begin(j);
 	JSON_KV_INT(j, "index", (long long)t->index);
-	tj_time(j, "start", t->ts_start);
+	JSON_KEY(j, "start");
+	tj_time(j, t->ts_start);
 	JSON_KV_STR(j, "mail_from", t->mail_from);
-	tj_params(j, "mail_params", t->mail_params, t->mail_nparams);
-	tj_reply(j, "mail_reply", &t->mail.reply, STAGE_MAIL);
+	JSON_KEY(j, "mail_params");
+	tj_params(j, t->mail_params, t->mail_nparams);
+	JSON_KEY(j, "mail_reply");
+	tj_reply(j, &t->mail.reply, STAGE_MAIL);
 	tj_rcpts(j, t);
 	tj_data(j, t);
 	tj_headers(j, t);
-	tj_reply(j, "final_reply", &t->final.reply, STAGE_MESSAGE);
+	JSON_KEY(j, "final_reply");
+	tj_reply(j, &t->final.reply, STAGE_MESSAGE);
 	JSON_KV_STR(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
 	JSON_KV_STR(j, "outcome", txn_outcome_name(t->outcome));
 	tj_txn_commands(j, cmds, t->index, o);
@@ -266,13 +272,18 @@ static void tj_session_head(struct json *j, const struct capture_session *s)
 {
 	const struct txn_session *m = s->model;
 	JSON_KV_INT(j, "session", (long long)s->id);
-	tj_endpoint(j, "client", s->client);
-	tj_endpoint(j, "server", s->server);
-	tj_time(j, "start", s->start);
-	tj_time(j, "end", s->end);
+	JSON_KEY(j, "client");
+	tj_endpoint(j, s->client);
+	JSON_KEY(j, "server");
+	tj_endpoint(j, s->server);
+	JSON_KEY(j, "start");
+	tj_time(j, s->start);
+	JSON_KEY(j, "end");
+	tj_time(j, s->end);
 	JSON_KV_STR(j, "detected_by", s->how == CAPTURE_BY_PORT ? "port" : "greeting");
 	JSON_KV_BOOL(j, "midstream", s->midstream);
-	tj_reply(j, "greeting", &m->greeting, STAGE_CONNECT);
+	JSON_KEY(j, "greeting");
+	tj_reply(j, &m->greeting, STAGE_CONNECT);
 	JSON_KV_STR(j, "helo", m->helo_name);
 	JSON_KV_STR(j, "helo_command", m->helo_name ? smtp_cmd_name(m->helo_kind) : NULL);
 	JSON_KEY(j, "extensions");

@@ -158,9 +158,9 @@ static void test_json_document(void **state)
 	free(p);
 }
 
-/* Keys are remembered by address: a buffer reused for another key (a
- * parameter name from a capture) must still write its own text, escaped when
- * it needs to be, and keys too long to remember are written in full. */
+/* Keys from data (parameter names from a capture), one buffer reused for
+ * each: every key is written with its own text, escaped when it needs to
+ * be, long ones in full, beside keys the program names. */
 static void test_json_key_reused_buffer(void **state)
 {
 	(void)state;
