@@ -58,10 +58,15 @@ struct pcap_in {
 	void *idle_arg;
 };
 
+/* A record's capture time in microseconds. */
+static int64_t pcap_ts_usec(const struct pcap_pkthdr *h)
+{
+	return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+}
+
 void pcap_in_feed(struct flow_table *t, int linktype, const struct pcap_pkthdr *h, const uint8_t *bytes)
 {
-	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
-	flow_table_packet(t, linktype, ts, bytes, h->caplen, h->len);
+	flow_table_packet(t, linktype, pcap_ts_usec(h), bytes, h->caplen, h->len);
 }
 
 static bool pcap_in_set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
@@ -340,7 +345,7 @@ static enum pcap_in_status pcap_ahead_step(struct pcap_in *r, struct flow_table 
 		while (!a->cur || a->cur->pos == a->cur->used) {
 			if (a->cur && !fifo_push(a->empty, a->cur))
 				pcap_chunk_free(a->cur);
-			a->cur = r->pipe_fd >= 0 ? fifo_try_pop(a->full) : NULL;
+			a->cur = fifo_try_pop(a->full);
 			if (!a->cur && r->pipe_fd >= 0 && r->idle)
 				r->idle(r->idle_arg); /* all that was read is decoded: let the caller show it */
 			if (!a->cur && !(a->cur = fifo_pop(a->full))) {
@@ -353,8 +358,7 @@ static enum pcap_in_status pcap_ahead_step(struct pcap_in *r, struct flow_table 
 		memcpy(&h, c->data + c->pos, sizeof h);
 		const struct flow_pre *pre = (const struct flow_pre *)(c->data + c->pos + sizeof h);
 		r->packets++;
-		int64_t ts = (int64_t)h.ts.tv_sec * 1000000 + (int64_t)h.ts.tv_usec;
-		flow_table_packet_pre(t, ts, pre, h.caplen, h.len);
+		flow_table_packet_pre(t, pcap_ts_usec(&h), pre, h.caplen, h.len);
 		c->pos += pcap_rec_size(h.caplen);
 	}
 	return PCAP_IN_MORE;
