@@ -211,48 +211,28 @@ static void json_write_escaped(struct json *j, const uint8_t *p, size_t len)
 	json_putc(j, '"');
 }
 
-/* A short key with nothing to escape (every key the program itself names)
- * goes out in one piece. */
-static bool json_key_plain(struct json *j, const char *key)
+/* After a key: the space of the pretty form, and the value comes next. */
+static void json_key_end(struct json *j)
 {
-	char tmp[40];
-	size_t n = 0;
-	tmp[n++] = '"';
-	for (const char *k = key; *k; k++) {
-		if (n == sizeof tmp - 2 || !json_plain((uint8_t)*k))
-			return false;
-		tmp[n++] = *k;
-	}
-	tmp[n++] = '"';
-	tmp[n++] = ':';
-	json_put(j, tmp, n);
-	return true;
+	if (j->pretty)
+		json_putc(j, ' ');
+	j->after_key = true;
+	json_done(j);
 }
 
 void json_key(struct json *j, const char *key)
 {
 	json_sep(j);
-	if (!j->pretty && json_key_plain(j, key)) {
-		j->after_key = true;
-		json_done(j);
-		return;
-	}
 	json_write_escaped(j, (const uint8_t *)key, strlen(key));
 	json_putc(j, ':');
-	if (j->pretty)
-		json_putc(j, ' ');
-	j->after_key = true;
-	json_done(j);
+	json_key_end(j);
 }
 
 void json_key_quoted(struct json *j, const char *quoted, size_t n)
 {
 	json_sep(j);
 	json_put(j, quoted, n);
-	if (j->pretty)
-		json_putc(j, ' ');
-	j->after_key = true;
-	json_done(j);
+	json_key_end(j);
 }
 
 void json_strn(struct json *j, const uint8_t *p, size_t len)
@@ -333,24 +313,6 @@ void json_null(struct json *j)
 	json_sep(j);
 	json_put(j, "null", 4);
 	json_done(j);
-}
-
-void json_kv_str(struct json *j, const char *key, const char *s)
-{
-	json_key(j, key);
-	json_str(j, s);
-}
-
-void json_kv_int(struct json *j, const char *key, long long v)
-{
-	json_key(j, key);
-	json_int(j, v);
-}
-
-void json_kv_bool(struct json *j, const char *key, bool v)
-{
-	json_key(j, key);
-	json_bool(j, v);
 }
 
 void json_end_line(struct json *j)

@@ -37,6 +37,7 @@ void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);
 void json_arr_end(struct json *j);
+/* A key from data (escaped as needed); keys the program names use JSON_KEY. */
 void json_key(struct json *j, const char *key);
 void json_str(struct json *j, const char *s);           /* NULL writes null */
 void json_strn(struct json *j, const uint8_t *p, size_t len);
@@ -46,13 +47,9 @@ void json_double(struct json *j, double v);
 void json_milli(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
-/* key + value shorthands */
-void json_kv_str(struct json *j, const char *key, const char *s);
-void json_kv_int(struct json *j, const char *key, long long v);
-void json_kv_bool(struct json *j, const char *key, bool v);
-/* The same for a key the program names with a string literal: quoted at
- * compile time, written in one piece (a capture's JSON has a few hundred
- * keys per session). */
+/* A key the program names with a string literal, quoted at compile time and
+ * written in one piece (a capture's JSON has a few hundred keys per
+ * session), and key + value shorthands with it. */
 #define JSON_KEY(j, lit) json_key_quoted_fast((j), "\"" lit "\":", sizeof(lit) + 2)
 #define JSON_KV_STR(j, lit, s) (JSON_KEY(j, lit), json_str((j), (s)))
 #define JSON_KV_INT(j, lit, v) (JSON_KEY(j, lit), json_int((j), (v)))

@@ -108,8 +108,10 @@ static char *write_doc(bool buffered, bool pretty, size_t big)
 		json_init(j, f, pretty);
 	json_obj_begin(j);
 	JSON_KV_STR(j, "name", "value"); /* keys quoted at compile time ... */
-	json_kv_str(j, "quote\"key\n", "x"); /* ... and a key from the network: escaped */
-	json_kv_int(j, "min", -9223372036854775807LL - 1);
+	json_key(j, "quote\"key\n"); /* ... and a key from the network: escaped */
+	json_str(j, "x");
+	json_key(j, "min");
+	json_int(j, -9223372036854775807LL - 1);
 	JSON_KV_INT(j, "zero", 0);
 	JSON_KEY(j, "ms");
 	json_milli(j, -1500);
@@ -118,14 +120,16 @@ static char *write_doc(bool buffered, bool pretty, size_t big)
 	json_key(j, "d");
 	json_double(j, 0.25);
 	JSON_KV_BOOL(j, "t", true);
-	json_kv_str(j, "null", NULL);
+	json_key(j, "null");
+	json_str(j, NULL);
 	JSON_KEY(j, "arr");
 	json_arr_begin(j);
 	json_arr_end(j);
 	char *long_value = malloc(big + 1);
 	memset(long_value, 'v', big);
 	long_value[big] = '\0';
-	json_kv_str(j, "big", long_value);
+	json_key(j, "big");
+	json_str(j, long_value);
 	free(long_value);
 	json_obj_end(j);
 	json_end_line(j);
@@ -173,17 +177,22 @@ static void test_json_key_reused_buffer(void **state)
 	json_obj_begin(j);
 	for (int round = 0; round < 2; round++) {
 		strcpy(key, "SIZE");
-		json_kv_int(j, key, 1);
+		json_key(j, key);
+		json_int(j, 1);
 		strcpy(key, "SIZ");
-		json_kv_int(j, key, 2);
+		json_key(j, key);
+		json_int(j, 2);
 		strcpy(key, "BODY");
-		json_kv_int(j, key, 3);
+		json_key(j, key);
+		json_int(j, 3);
 		strcpy(key, "a\"b");
-		json_kv_int(j, key, 4);
+		json_key(j, key);
+		json_int(j, 4);
 		memset(key, 'k', 40);
 		key[40] = '\0';
-		json_kv_int(j, key, 5);
-		json_kv_int(j, "lit", 6);
+		json_key(j, key);
+		json_int(j, 5);
+		JSON_KV_INT(j, "lit", 6);
 	}
 	json_obj_end(j);
 	json_end_line(j);
