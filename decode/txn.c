@@ -401,12 +401,12 @@ static void inflight_answer(struct txn_session *s, struct txn_inflight *f, const
 {
 	struct txn_command *c = f->cmd;
 	c->status = r ? reply_status(r) : none;
-	if (r && s->keep == TXN_KEEP_OUTCOMES)
-		; /* the command is not kept: its reply neither */
-	else if (r && s->ncommands < SMTP_SESSION_COMMANDS_MAX) /* the command will be kept */
-		txn_reply_copy_kept(s, &c->reply, r, ts);
-	else if (r)
-		txn_reply_copy(&c->reply, r, ts);
+	if (r && s->keep != TXN_KEEP_OUTCOMES) { /* outcomes only: the command and its reply are not kept */
+		if (s->ncommands < SMTP_SESSION_COMMANDS_MAX) /* the command will be kept */
+			txn_reply_copy_kept(s, &c->reply, r, ts);
+		else
+			txn_reply_copy(&c->reply, r, ts);
+	}
 	switch (c->kind) {
 	case SMTP_CMD_HELO: case SMTP_CMD_EHLO: case SMTP_CMD_LHLO:
 		helo_answered(s, f, r, ts);

@@ -57,9 +57,15 @@ void txn_session_use_pool(struct txn_session *s)
 	s->use_pool = true;
 }
 
+/* What s keeps is freed with it all at once: it can come from the pool. */
+static bool txn_pooling(const struct txn_session *s)
+{
+	return s->keep == TXN_KEEP_ALL && s->use_pool;
+}
+
 void *txn_pool_alloc(struct txn_session *s, size_t n)
 {
-	if (s->keep != TXN_KEEP_ALL || !s->use_pool)
+	if (!txn_pooling(s))
 		return NULL;
 	struct txn_pool *b = s->pool;
 	if (b) { /* align the block's free space; none left makes take start a new block */
@@ -121,7 +127,7 @@ void txn_reply_copy(struct txn_reply *dst, const struct smtp_reply *r, int64_t t
 
 void txn_reply_copy_kept(struct txn_session *s, struct txn_reply *dst, const struct smtp_reply *r, int64_t ts)
 {
-	if (s->keep != TXN_KEEP_ALL || !s->use_pool) {
+	if (!txn_pooling(s)) {
 		txn_reply_copy(dst, r, ts);
 		return;
 	}
@@ -178,9 +184,7 @@ void txn_command_free(struct txn_command *c)
 {
 	if (!c)
 		return;
-	if (c->line != (char *)(c + 1)) /* made elsewhere (command_new puts it after c) */
-		free(c->line);
-	txn_reply_clear(&c->reply);
+	txn_reply_clear(&c->reply); /* the line lives in c's own allocation (command_new) */
 	if (!c->pooled)
 		free(c);
 }
