@@ -278,6 +278,17 @@ static void sum_u64(struct buf *b, unsigned long long v)
 	sum_u64w(b, v, 0);
 }
 
+/* "a<sep>b" left-aligned in width columns (the txn and rcpts columns). */
+static void sum_pair_col(struct buf *b, unsigned long long x, char sep, unsigned long long y, size_t width)
+{
+	size_t at = b->len;
+	sum_u64(b, x);
+	buf_append_byte(b, (uint8_t)sep);
+	sum_u64(b, y);
+	if (b->len - at < width)
+		sum_spaces(b, width - (b->len - at));
+}
+
 /* Escaped text in width columns: cut with "..." when longer, as out_safe_pad. */
 static void sum_safe_col(struct buf *b, const char *s, size_t width)
 {
@@ -330,21 +341,11 @@ static void sum_line(struct buf *b, const struct capture_session *s, const struc
 	buf_append_byte(b, ' ');
 	sum_col(b, s->server, 22);
 	buf_append_byte(b, ' ');
-	size_t at = b->len;
-	sum_u64(b, s->id);
-	buf_append_byte(b, '.');
-	sum_u64(b, t->index);
-	if (b->len - at < 7)
-		sum_spaces(b, 7 - (b->len - at));
+	sum_pair_col(b, s->id, '.', t->index, 7);
 	buf_append_byte(b, ' ');
 	sum_safe_col(b, t->mail_from ? t->mail_from : "(MAIL not seen)", 30);
 	buf_append_byte(b, ' ');
-	at = b->len;
-	sum_u64(b, t->rcpts_ok);
-	buf_append_byte(b, '/');
-	sum_u64(b, t->nrcpts);
-	if (b->len - at < 5)
-		sum_spaces(b, 5 - (b->len - at));
+	sum_pair_col(b, t->rcpts_ok, '/', t->nrcpts, 5);
 	buf_append_byte(b, ' ');
 	sum_u64w(b, t->msg_bytes, 9);
 	buf_append_byte(b, ' ');
