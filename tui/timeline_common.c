@@ -6,13 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-/* The date and time to the second, cached: consecutive timestamps of a
- * capture mostly fall in the same second, and gmtime+strftime per timestamp
- * was a visible cost on large captures. The cache is per thread. */
+/* The date and time to the second, cached with its length: consecutive
+ * timestamps of a capture mostly fall in the same second, and gmtime+strftime
+ * per timestamp was a visible cost on large captures; only the microseconds
+ * are written each time. The cache is per thread. */
 void timeline_time(int64_t usec, char *buf, size_t size)
 {
-	/* the date and time of day change rarely between two calls: kept with
-	 * their length, only the microseconds are written each time */
 	static _Thread_local time_t cached_sec = (time_t)-1;
 	static _Thread_local char cached_day[32];
 	static _Thread_local size_t cached_len;
