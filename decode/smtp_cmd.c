@@ -36,7 +36,7 @@ static uint8_t to_upper(uint8_t c)
 	return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 32) : c;
 }
 
-static bool ieq(const uint8_t *p, size_t len, const char *s)
+static inline bool ieq(const uint8_t *p, size_t len, const char *s)
 {
 	size_t n = strlen(s);
 	if (len != n)
@@ -47,7 +47,7 @@ static bool ieq(const uint8_t *p, size_t len, const char *s)
 	return true;
 }
 
-static bool iprefix(const uint8_t *p, size_t len, const char *s)
+static inline bool iprefix(const uint8_t *p, size_t len, const char *s)
 {
 	size_t n = strlen(s);
 	return len >= n && ieq(p, n, s);
@@ -60,24 +60,48 @@ static size_t skip_blanks(const uint8_t *p, size_t len, size_t i)
 	return i;
 }
 
-static const struct {
-	const char *verb;
-	enum smtp_cmd_kind kind;
-} verbs[] = {
-	{"HELO", SMTP_CMD_HELO}, {"EHLO", SMTP_CMD_EHLO}, {"LHLO", SMTP_CMD_LHLO},
-	{"MAIL", SMTP_CMD_MAIL}, {"RCPT", SMTP_CMD_RCPT}, {"DATA", SMTP_CMD_DATA},
-	{"BDAT", SMTP_CMD_BDAT}, {"RSET", SMTP_CMD_RSET}, {"NOOP", SMTP_CMD_NOOP},
-	{"QUIT", SMTP_CMD_QUIT}, {"VRFY", SMTP_CMD_VRFY}, {"EXPN", SMTP_CMD_EXPN},
-	{"HELP", SMTP_CMD_HELP}, {"STARTTLS", SMTP_CMD_STARTTLS}, {"AUTH", SMTP_CMD_AUTH},
-	{"ETRN", SMTP_CMD_ETRN}, {"XCLIENT", SMTP_CMD_XCLIENT},
-};
+/* A verb of up to 8 bytes, upper-cased, as one word (byte i in bits 8i..8i+7). */
+static uint64_t verb_word(const uint8_t *v, size_t n)
+{
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)to_upper(v[i]) << (8 * i);
+	return w;
+}
 
+#define VW4(a, b, c, d) ((uint64_t)(a) | (uint64_t)(b) << 8 | (uint64_t)(c) << 16 | (uint64_t)(d) << 24)
+#define VW8(a, b, c, d, e, f, g, h) (VW4(a, b, c, d) | VW4(e, f, g, h) << 32)
+
+/* One comparison of words per verb instead of a string compare per known verb
+ * (this runs for every command line of a capture). */
 static enum smtp_cmd_kind verb_kind(const uint8_t *v, size_t n)
 {
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (ieq(v, n, verbs[i].verb))
-			return verbs[i].kind;
-	return SMTP_CMD_UNKNOWN;
+	if (n == 8)
+		return verb_word(v, n) == VW8('S', 'T', 'A', 'R', 'T', 'T', 'L', 'S') ? SMTP_CMD_STARTTLS
+										: SMTP_CMD_UNKNOWN;
+	if (n == 7)
+		return verb_word(v, n) == VW8('X', 'C', 'L', 'I', 'E', 'N', 'T', 0) ? SMTP_CMD_XCLIENT
+										: SMTP_CMD_UNKNOWN;
+	if (n != 4)
+		return SMTP_CMD_UNKNOWN;
+	switch (verb_word(v, n)) {
+	case VW4('H', 'E', 'L', 'O'): return SMTP_CMD_HELO;
+	case VW4('E', 'H', 'L', 'O'): return SMTP_CMD_EHLO;
+	case VW4('L', 'H', 'L', 'O'): return SMTP_CMD_LHLO;
+	case VW4('M', 'A', 'I', 'L'): return SMTP_CMD_MAIL;
+	case VW4('R', 'C', 'P', 'T'): return SMTP_CMD_RCPT;
+	case VW4('D', 'A', 'T', 'A'): return SMTP_CMD_DATA;
+	case VW4('B', 'D', 'A', 'T'): return SMTP_CMD_BDAT;
+	case VW4('R', 'S', 'E', 'T'): return SMTP_CMD_RSET;
+	case VW4('N', 'O', 'O', 'P'): return SMTP_CMD_NOOP;
+	case VW4('Q', 'U', 'I', 'T'): return SMTP_CMD_QUIT;
+	case VW4('V', 'R', 'F', 'Y'): return SMTP_CMD_VRFY;
+	case VW4('E', 'X', 'P', 'N'): return SMTP_CMD_EXPN;
+	case VW4('H', 'E', 'L', 'P'): return SMTP_CMD_HELP;
+	case VW4('A', 'U', 'T', 'H'): return SMTP_CMD_AUTH;
+	case VW4('E', 'T', 'R', 'N'): return SMTP_CMD_ETRN;
+	default: return SMTP_CMD_UNKNOWN;
+	}
 }
 
 /* Scan a mailbox from p[i]: stops at end, at '>' (when bracketed) or at a

@@ -251,23 +251,24 @@ bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,
 	return true;
 }
 
+/* The first letter picks the candidates (this runs for every EHLO line of
+ * every session of a capture). */
 unsigned smtp_ext_bit(const char *kw)
 {
-	static const struct {
-		const char *kw;
-		unsigned bit;
-	} t[] = {
-		{"PIPELINING", SMTP_EXT_PIPELINING}, {"CHUNKING", SMTP_EXT_CHUNKING},
-		{"STARTTLS", SMTP_EXT_STARTTLS},     {"AUTH", SMTP_EXT_AUTH},
-		{"SIZE", SMTP_EXT_SIZE},             {"8BITMIME", SMTP_EXT_8BITMIME},
-		{"SMTPUTF8", SMTP_EXT_SMTPUTF8},     {"DSN", SMTP_EXT_DSN},
-		{"BINARYMIME", SMTP_EXT_BINARYMIME}, {"ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES},
-		{"REQUIRETLS", SMTP_EXT_REQUIRETLS},
-	};
-	/* the first letter rules out most entries without a call (this runs for
-	 * every EHLO line of every session of a capture) */
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (kw[0] == t[i].kw[0] && strcmp(kw, t[i].kw) == 0)
-			return t[i].bit;
-	return 0;
+	switch (kw[0]) {
+	case '8': return strcmp(kw, "8BITMIME") == 0 ? SMTP_EXT_8BITMIME : 0;
+	case 'A': return strcmp(kw, "AUTH") == 0 ? SMTP_EXT_AUTH : 0;
+	case 'B': return strcmp(kw, "BINARYMIME") == 0 ? SMTP_EXT_BINARYMIME : 0;
+	case 'C': return strcmp(kw, "CHUNKING") == 0 ? SMTP_EXT_CHUNKING : 0;
+	case 'D': return strcmp(kw, "DSN") == 0 ? SMTP_EXT_DSN : 0;
+	case 'E': return strcmp(kw, "ENHANCEDSTATUSCODES") == 0 ? SMTP_EXT_ENHANCEDSTATUSCODES : 0;
+	case 'P': return strcmp(kw, "PIPELINING") == 0 ? SMTP_EXT_PIPELINING : 0;
+	case 'R': return strcmp(kw, "REQUIRETLS") == 0 ? SMTP_EXT_REQUIRETLS : 0;
+	case 'S':
+		return strcmp(kw, "STARTTLS") == 0   ? SMTP_EXT_STARTTLS
+		       : strcmp(kw, "SIZE") == 0     ? SMTP_EXT_SIZE
+		       : strcmp(kw, "SMTPUTF8") == 0 ? SMTP_EXT_SMTPUTF8
+						     : 0;
+	default: return 0;
+	}
 }

@@ -58,6 +58,34 @@ static void test_verbs(void **state)
 	assert_string_equal(c.arg, "mail.example.org");
 }
 
+/* Verbs are matched by length and every byte, case-insensitively: bytes
+ * around a verb (NUL padding, one letter more or less, a letter off by
+ * case folding) never make another verb. */
+static void test_verb_near_misses(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *line;
+		size_t len;
+		enum smtp_cmd_kind kind;
+	} t[] = {
+		{"HELO\0\0\0 a", 9, SMTP_CMD_UNKNOWN},   {"HELO\0\0\0\0", 8, SMTP_CMD_UNKNOWN},
+		{"XCLIENT\0", 8, SMTP_CMD_UNKNOWN},       {"XCLIEN", 6, SMTP_CMD_UNKNOWN},
+		{"STARTTL", 7, SMTP_CMD_UNKNOWN},          {"STARTTLSX", 9, SMTP_CMD_UNKNOWN},
+		{"HEL", 3, SMTP_CMD_UNKNOWN},              {"HELOO x", 7, SMTP_CMD_UNKNOWN},
+		{"H\xc5LO x", 6, SMTP_CMD_UNKNOWN},        {"hElO x", 6, SMTP_CMD_HELO},
+		{"starttls", 8, SMTP_CMD_STARTTLS},        {"xClient NAME=a", 14, SMTP_CMD_XCLIENT},
+		{"QUIT\tnow", 8, SMTP_CMD_QUIT},           {"MAIL\0", 5, SMTP_CMD_UNKNOWN},
+		{"DAT@", 4, SMTP_CMD_UNKNOWN},             {"DATa", 4, SMTP_CMD_DATA},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		uint64_t an = 0;
+		struct smtp_command c;
+		smtp_command_parse((const uint8_t *)t[i].line, t[i].len, &c, params, arena, sizeof arena, &an);
+		assert_int_equal(c.kind, t[i].kind);
+	}
+}
+
 static void test_mail_params(void **state)
 {
 	(void)state;
@@ -225,7 +253,7 @@ static void test_bdat_auth_xclient(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verbs),       cmocka_unit_test(test_mail_params),
+		cmocka_unit_test(test_verbs),       cmocka_unit_test(test_verb_near_misses),       cmocka_unit_test(test_mail_params),
 		cmocka_unit_test(test_rcpt_params), cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_bdat_auth_xclient),
 	};

@@ -404,6 +404,25 @@ static void test_ehlo_keyword(void **state)
 	l = "  ";
 	assert_false(smtp_ehlo_keyword((const uint8_t *)l, strlen(l), kw, sizeof kw, &pp, &pl));
 	assert_int_equal(smtp_ext_bit("X-UNKNOWN"), 0);
+	/* every tracked keyword has its own bit; near misses have none */
+	static const struct {
+		const char *kw;
+		unsigned bit;
+	} ext[] = {
+		{"PIPELINING", SMTP_EXT_PIPELINING}, {"CHUNKING", SMTP_EXT_CHUNKING},
+		{"STARTTLS", SMTP_EXT_STARTTLS},     {"AUTH", SMTP_EXT_AUTH},
+		{"SIZE", SMTP_EXT_SIZE},             {"8BITMIME", SMTP_EXT_8BITMIME},
+		{"SMTPUTF8", SMTP_EXT_SMTPUTF8},     {"DSN", SMTP_EXT_DSN},
+		{"BINARYMIME", SMTP_EXT_BINARYMIME}, {"ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES},
+		{"REQUIRETLS", SMTP_EXT_REQUIRETLS}, {"SIZES", 0}, {"STARTTL", 0}, {"SMTPUTF", 0},
+		{"AUT", 0}, {"DSNX", 0}, {"8BIT", 0}, {"", 0}, {"S", 0}, {"HELP", 0}, {"XPIPELINING", 0},
+	};
+	unsigned seen = 0;
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		assert_int_equal(smtp_ext_bit(ext[i].kw), ext[i].bit);
+		assert_int_equal(seen & ext[i].bit, 0);
+		seen |= ext[i].bit;
+	}
 	/* a long keyword is cut to the buffer */
 	l = "VERYVERYVERYLONGKEYWORDTHATDOESNOTFIT";
 	assert_true(smtp_ehlo_keyword((const uint8_t *)l, strlen(l), kw, 8, &pp, &pl));
