@@ -179,8 +179,8 @@ static inline bool json_word_special(uint64_t w)
 	       bytes_word_has(w, '\\') || bytes_word_has(w, 0x7f);
 }
 
-/* Bytes from i on that can be copied as they are. */
-static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
+/* Bytes from i on that can be copied as they are, 8 at a time then one by one. */
+static size_t json_plain_run_words(const uint8_t *p, size_t len, size_t i)
 {
 	while (len - i >= 8) {
 		uint64_t w;
@@ -194,9 +194,83 @@ static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
 	return i;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bit k set when byte k of v needs escaping: outside 0x20-0x7e (compared
+ * as signed bytes, so 0x80 and above are below 0x20), '"' or '\\'. */
+static inline unsigned json_vec_special(__m128i v)
+{
+	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+	__m128i esc = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(esc, ok)) ^ 0xffffu;
+}
+
+/* Bytes from i on that can be copied as they are: 16 at a time; the last
+ * (partial) block is read as the final 16 bytes of p, never past its end. */
+static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
+{
+	if (len < 16)
+		return json_plain_run_words(p, len, i);
+	for (; len - i >= 16; i += 16) {
+		unsigned m = json_vec_special(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+	if (i == len)
+		return len;
+	size_t s = len - 16; /* i - s is 1..15: the bytes before i are not looked at again */
+	unsigned m = json_vec_special(_mm_loadu_si128((const __m128i *)(const void *)(p + s))) & (0xffffu << (i - s));
+	return m ? s + (size_t)__builtin_ctz(m) : len;
+}
+#else
+static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
+{
+	return json_plain_run_words(p, len, i);
+}
+#endif
+
+#ifdef __SSE2__
+/* json_write_escaped of a string of plain bytes while the buffer has room for
+ * it: 16 bytes are stored at a time as they are checked, and the position
+ * moves past the plain ones (the rest is overwritten). False, with nothing
+ * written, when a byte needs escaping or the buffer is too full. */
+static bool json_write_plain_fast(struct json *j, const uint8_t *p, size_t len)
+{
+	if (len < 16 || len + 2 + 16 > sizeof j->buf - j->len)
+		return false;
+	char *d = j->buf + j->len + 1;
+	size_t i = 0;
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		if (json_vec_special(v))
+			return false;
+		_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+	}
+	if (i < len) { /* the last 16 bytes again, ending at len */
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
+		if (json_vec_special(v))
+			return false;
+		_mm_storeu_si128((__m128i *)(void *)(d + len - 16), v);
+	}
+	j->buf[j->len] = '"';
+	d[len] = '"';
+	j->len += len + 2;
+	return true;
+}
+#else
+static bool json_write_plain_fast(struct json *j, const uint8_t *p, size_t len)
+{
+	(void)j, (void)p, (void)len;
+	return false;
+}
+#endif
+
 /* Runs of plain bytes are copied at once. */
 static void json_write_escaped(struct json *j, const uint8_t *p, size_t len)
 {
+	if (json_write_plain_fast(j, p, len))
+		return;
 	json_putc(j, '"');
 	size_t i = 0;
 	while (i < len) {

@@ -86,6 +86,68 @@ static void test_json_escape_every_byte(void **state)
 	free(want);
 }
 
+/* Longer strings (the writer checks and copies 16 bytes at a time, the last
+ * block overlapping the one before): one special byte at every offset. */
+static void test_json_escape_blocks(void **state)
+{
+	(void)state;
+	static const uint8_t specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, ' ', '~'};
+	uint8_t in[80];
+	char *want = malloc(80 * 6 + 3);
+	for (size_t k = 0; k < sizeof specials; k++)
+		for (size_t len = 15; len <= 66; len++)
+			for (size_t at = 0; at < len; at++) {
+				for (size_t i = 0; i < len; i++)
+					in[i] = (uint8_t)('a' + i % 26);
+				in[at] = specials[k];
+				ref_escape(in, len, want);
+				char *got = write_str(in, len, (at + len) % 2 == 0);
+				assert_string_equal(got, want);
+				free(got);
+			}
+	free(want);
+}
+
+/* Many strings into one buffered writer: values of every length land at
+ * every position of its buffer, across the point where it is flushed. */
+static void test_json_escape_across_flushes(void **state)
+{
+	(void)state;
+	char *mem = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&mem, &size);
+	struct json *j = malloc(sizeof *j);
+	json_init_buffered(j, f, false);
+	json_arr_begin(j);
+	size_t cap = 1 << 20, o = 0;
+	char *want = malloc(cap);
+	want[o++] = '[';
+	uint8_t in[100];
+	uint32_t seed = 7;
+	for (int n = 0; n < 3000; n++) {
+		size_t len = (size_t)(n * 7 % 97);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (seed >> 16) % 61 == 0 ? (uint8_t)(seed >> 8) : (uint8_t)('A' + i % 50);
+		}
+		json_strn(j, in, len);
+		if (n)
+			want[o++] = ',';
+		ref_escape(in, len, want + o);
+		o += strlen(want + o);
+	}
+	want[o++] = ']';
+	want[o] = '\0';
+	json_arr_end(j);
+	json_flush(j);
+	free(j);
+	fclose(f);
+	assert_true(o > 2 * JSON_BUF_SIZE);
+	assert_string_equal(mem, want);
+	free(mem);
+	free(want);
+}
+
 /* Valid UTF-8 is kept, broken sequences become U+FFFD. */
 static void test_json_utf8(void **state)
 {
@@ -210,6 +272,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escape_every_byte),
+		cmocka_unit_test(test_json_escape_blocks),
+		cmocka_unit_test(test_json_escape_across_flushes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_json_document),
 		cmocka_unit_test(test_json_key_reused_buffer),
