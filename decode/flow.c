@@ -773,13 +773,22 @@ void flow_table_free(struct flow_table *t)
 	free(t);
 }
 
-/* v in decimal at p; returns the end. */
+/* v (below 100000: an address byte or a port) in decimal at p; returns the end. */
 static char *flow_put_dec(char *p, unsigned v)
 {
-	char d[24], *s = bytes_utoa(v, d + sizeof d);
-	size_t n = (size_t)(d + sizeof d - s);
-	memcpy(p, s, n);
+	unsigned n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+	for (unsigned i = n; i > 0; i--, v /= 10)
+		p[i - 1] = (char)('0' + v % 10);
 	return p + n;
+}
+
+/* tmp[0..n) into out, cut to fit and always terminated. */
+static void flow_copy_out(char *out, size_t outlen, const char *tmp, size_t n)
+{
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, tmp, n);
+	out[n] = '\0';
 }
 
 /* "a.b.c.d:port" without printf: every session's endpoints are formatted. */
@@ -791,11 +800,7 @@ static void flow_format_v4(const struct flow_endpoint *e, char *out, size_t outl
 		*p++ = i < 3 ? '.' : ':';
 	}
 	p = flow_put_dec(p, e->port);
-	size_t n = (size_t)(p - tmp);
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, tmp, n);
-	out[n] = '\0';
+	flow_copy_out(out, outlen, tmp, (size_t)(p - tmp));
 }
 
 void flow_endpoint_format(const struct flow *f, enum flow_dir side, char *out, size_t outlen)
@@ -810,5 +815,13 @@ void flow_endpoint_format(const struct flow *f, enum flow_dir side, char *out, s
 	}
 	if (!inet_ntop(AF_INET6, e->addr, a, sizeof a))
 		a[0] = '\0';
-	snprintf(out, outlen, "[%s]:%u", a, (unsigned)e->port);
+	char tmp[sizeof a + 8], *p = tmp;
+	size_t al = strlen(a);
+	*p++ = '[';
+	memcpy(p, a, al);
+	p += al;
+	*p++ = ']';
+	*p++ = ':';
+	p = flow_put_dec(p, e->port);
+	flow_copy_out(out, outlen, tmp, (size_t)(p - tmp));
 }

@@ -7,6 +7,10 @@
 #include <cmocka.h>
 
 #include "decode/limits.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
 #include "tests/unit/test_pkt_build.h"
 
 /* A conversation between a client and a server on Ethernet. */
@@ -427,6 +431,54 @@ static void test_flow_ooo_cap(void **state)
 	rec_free(&r);
 }
 
+/* Endpoints as text, against inet_ntop and printf: every digit count of an
+ * address byte and a port, IPv6 with and without zero compression, and
+ * output buffers too small for the text (cut, always terminated). */
+static void test_flow_endpoint_format(void **state)
+{
+	(void)state;
+	static const unsigned v4[][5] = {
+		{0, 0, 0, 0, 0}, {9, 10, 99, 100, 1}, {255, 254, 199, 200, 9}, {127, 0, 0, 1, 10},
+		{192, 0, 2, 13, 99}, {10, 1, 2, 3, 100}, {1, 2, 3, 4, 999}, {1, 2, 3, 4, 1000},
+		{1, 2, 3, 4, 9999}, {1, 2, 3, 4, 10000}, {1, 2, 3, 4, 65535},
+	};
+	for (size_t k = 0; k < sizeof v4 / sizeof v4[0]; k++) {
+		struct flow f;
+		memset(&f, 0, sizeof f);
+		f.version = 4;
+		for (int i = 0; i < 4; i++)
+			f.ep[FLOW_S2C].addr[i] = (uint8_t)v4[k][i];
+		f.ep[FLOW_S2C].port = (uint16_t)v4[k][4];
+		char want[64], got[64];
+		snprintf(want, sizeof want, "%u.%u.%u.%u:%u", v4[k][0], v4[k][1], v4[k][2], v4[k][3], v4[k][4]);
+		flow_endpoint_format(&f, FLOW_S2C, got, sizeof got);
+		assert_string_equal(got, want);
+		for (size_t cut = 1; cut <= strlen(want); cut++) {
+			memset(got, 'x', sizeof got);
+			flow_endpoint_format(&f, FLOW_S2C, got, cut);
+			assert_int_equal(strlen(got), cut - 1);
+			assert_memory_equal(got, want, cut - 1);
+		}
+	}
+	static const char *v6[] = {"2001:db8::25", "::1", "::", "fe80::1:2:3:4", "2001:db8:1:2:3:4:5:6",
+				   "::ffff:192.0.2.1"};
+	for (size_t k = 0; k < sizeof v6 / sizeof v6[0]; k++) {
+		struct flow f;
+		memset(&f, 0, sizeof f);
+		f.version = 6;
+		assert_int_equal(inet_pton(AF_INET6, v6[k], f.ep[FLOW_C2S].addr), 1);
+		f.ep[FLOW_C2S].port = (uint16_t)(k * 12345 + 7);
+		char a[INET6_ADDRSTRLEN], want[80], got[80];
+		inet_ntop(AF_INET6, f.ep[FLOW_C2S].addr, a, sizeof a);
+		snprintf(want, sizeof want, "[%s]:%u", a, (unsigned)f.ep[FLOW_C2S].port);
+		flow_endpoint_format(&f, FLOW_C2S, got, sizeof got);
+		assert_string_equal(got, want);
+		flow_endpoint_format(&f, FLOW_C2S, got, 5);
+		assert_int_equal(strlen(got), 4);
+		assert_memory_equal(got, want, 4);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_flow_ignore),
 		cmocka_unit_test(test_flow_idle_and_full),
 		cmocka_unit_test(test_flow_ooo_cap),
+		cmocka_unit_test(test_flow_endpoint_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
