@@ -190,6 +190,7 @@ measure() {
 		if [ -z "$M_SECS" ] || awk -v a="$secs" -v b="$M_SECS" 'BEGIN { exit !(a < b) }'; then
 			M_SECS=$secs
 			M_CPU=$cpu
+			cp "$W/err" "$W/err.best"
 		fi
 		rss=$(tail -n 1 "$W/rss" 2>/dev/null | cut -d' ' -f1)
 		if num "${rss:-x}" && { [ -z "$M_RSS" ] || [ "$rss" -gt "$M_RSS" ]; }; then
@@ -229,9 +230,11 @@ label_of() {
 # run_smtpscope MODE FILE RUNS NAME: time decode --MODE on FILE; sets SECS_MODE_NAME,
 # RSS_MODE_NAME and TXN_NAME (the transactions smtpscope counted).
 run_smtpscope() {
-	cmdline "$SMTPSCOPE decode --$1 $2 > /dev/null"
-	if measure "$3" /dev/null "$SMTPSCOPE" decode --"$1" "$2"; then
+	cmdline "$SMTPSCOPE decode --$1 --thread-times $2 > /dev/null"
+	if measure "$3" /dev/null "$SMTPSCOPE" decode --"$1" --thread-times "$2"; then
 		TXN=$(stat_of transactions "$W/err")
+		# the best run's CPU time by thread (read-ahead, decoding, writing)
+		sed -n 's/^smtpscope decode: cpu s: //p' "$W/err.best" | head -n 1 >"$W/threads-$1-$4"
 		cp "$W/err" "$W/stats-$1-$(basename "$2")"
 		row "smtpscope decode --$1" "$(label_of "$2")" "$(fsize "$2")" "$3" "$M_SECS" "$M_RSS" "$TXN" ""
 		eval "SECS_$1_$4=\$M_SECS RSS_$1_$4=\$M_RSS TXN_$4=\$TXN"
@@ -425,6 +428,7 @@ report() {
 			printf '%-30s %-16s %4s %9s %7s %9s %11s %10s  %s\n' "$lbl" "$flbl" "$runs" - - - - - "$note"
 		fi
 	done <"$W/rows"
+	report_threads
 	report_targets
 	say ""
 	say "commands:"
@@ -454,6 +458,18 @@ speed_vs() {
 		done
 		return
 	done
+}
+
+# The CPU time of each thread in the best run on the main capture: the
+# busiest one bounds the wall time, and on 2 cores so does half the sum.
+report_threads() {
+	[ -s "$W/threads-json-main" ] || [ -s "$W/threads-summary-main" ] || return 0
+	say ""
+	say "CPU time by thread, best run on ${SIZE_MB}MB (s):"
+	for m in json summary; do
+		[ -s "$W/threads-$m-main" ] && say "  --$m: $(cat "$W/threads-$m-main")"
+	done
+	return 0
 }
 
 report_targets() {

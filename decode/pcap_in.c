@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ struct pcap_ahead {
 	struct pcap_chunk *fill;   /* being filled (the reading thread's) */
 	struct pcap_chunk *cur;    /* being decoded */
 	enum pcap_in_status end;   /* how reading ended (set before the last push) */
+	int64_t cpu_usec;          /* the reading thread's CPU time (set before the last push) */
 	char err[PCAP_ERRBUF_SIZE + 64];
 };
 
@@ -257,6 +259,14 @@ static struct pcap_chunk *pcap_ahead_room(struct pcap_ahead *a, struct pcap_chun
 	return c;
 }
 
+int64_t pcap_in_thread_cpu_usec(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return -1;
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
 /* Hand the chunk being filled to the decoder now, if it holds anything. */
 static void pcap_ahead_publish(struct pcap_ahead *a)
 {
@@ -289,6 +299,7 @@ static void *pcap_ahead_main(void *arg)
 		c->used += rec;
 	}
 	a->end = rc == PCAP_ERROR_BREAK ? PCAP_IN_EOF : PCAP_IN_ERROR;
+	a->cpu_usec = pcap_in_thread_cpu_usec();
 	if (a->end == PCAP_IN_ERROR)
 		snprintf(a->err, sizeof a->err, "%s", pcap_geterr(r->p));
 	if (a->fill && !fifo_push(a->full, a->fill))
@@ -412,6 +423,11 @@ const char *pcap_in_linktype_name(const struct pcap_in *r)
 uint64_t pcap_in_packets(const struct pcap_in *r)
 {
 	return r->packets;
+}
+
+int64_t pcap_in_reader_cpu_usec(const struct pcap_in *r)
+{
+	return r->ahead ? r->ahead->cpu_usec : -1;
 }
 
 int64_t pcap_in_offset(const struct pcap_in *r)

@@ -52,6 +52,11 @@ const char *pcap_in_linktype_name(const struct pcap_in *r);
 uint64_t pcap_in_packets(const struct pcap_in *r);
 /* Bytes of the file consumed so far (-1 when unknown, e.g. a pipe). */
 int64_t pcap_in_offset(const struct pcap_in *r);
+/* CPU time (user + system, microseconds) of the calling thread; -1 if unknown. */
+int64_t pcap_in_thread_cpu_usec(void);
+/* CPU time of the read-ahead thread (pcap_in_prefetch) once pcap_in_step has
+ * returned the end of the input; -1 without that thread. */
+int64_t pcap_in_reader_cpu_usec(const struct pcap_in *r);
 void pcap_in_close(struct pcap_in *r);
 
 /* Read a whole file into t (without flow_table_finish). On PCAP_IN_ERROR the

@@ -223,6 +223,17 @@ check "a pipe held open: --json shows the ended session before the input ends" \
 check "a FIFO held open (pcapng): the text timeline shows the ended session before the input ends" \
 	seen_while_open "" "$CAPS/plain.pcapng" "5D4EFA72857" "$TMPD/fifo"
 
+# --thread-times: one line on stderr with each thread's CPU time; the output
+# itself does not change.
+big="$CAPS/large-body.pcap"
+dec --json "$big" >"$TMPD/plain.json" 2>/dev/null
+dec -q --thread-times --json "$big" >"$TMPD/tt.json" 2>"$TMPD/tt.err"
+check "--thread-times: the JSON is the same as without it" cmp -s "$TMPD/plain.json" "$TMPD/tt.json"
+check "--thread-times -q: only the CPU line, read-ahead, decoding and writing in seconds" \
+	grep -Eqx 'smtpscope decode: cpu s: read-ahead [0-9]+\.[0-9]{3}, decoding [0-9]+\.[0-9]{3}, writing [0-9]+\.[0-9]{3}' \
+	"$TMPD/tt.err"
+check_eq "--thread-times -q: nothing else on stderr" 1 "$(wc -l <"$TMPD/tt.err" | tr -d ' ')"
+
 # Usage and open errors exit 2 with a message.
 dec --json "$TMPD/does-not-exist.pcap" >/dev/null 2>"$TMPD/err"
 check_eq "missing file: exit status 2" 2 $?
