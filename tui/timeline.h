@@ -21,6 +21,12 @@ void timeline_json_session(FILE *f, const struct capture_session *s, const struc
 /* Shared helpers (tui/timeline_common.c). */
 /* "2026-11-23T10:00:00.123456Z" */
 void timeline_time(int64_t usec, char *buf, size_t size);
+/* What snprintf("%+*.*f", width, decimals, (double)num / 10^scale) writes
+ * (without the '+' unless plus), from integers: the times and latencies of
+ * every command of a timeline. Halfway cases and very large values go to
+ * snprintf itself. size of at least 48 takes the integer path. */
+void timeline_fixed(char *buf, size_t size, int64_t num, unsigned scale, unsigned decimals, bool plus,
+		    unsigned width);
 enum smtp_stage timeline_stage(enum smtp_cmd_kind k);
 /* Explain a reply of the model; false when there is no reply. */
 bool timeline_explain(const struct txn_reply *r, enum smtp_stage stage, struct explanation *e);

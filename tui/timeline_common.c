@@ -10,6 +10,43 @@
  * timestamps of a capture mostly fall in the same second, and gmtime+strftime
  * per timestamp was a visible cost on large captures; only the microseconds
  * are written each time. The cache is per thread. */
+/* The digits of v, at least min of them (zeros before), ending at end. */
+static char *fixed_digits(uint64_t v, unsigned min, char *end)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || (unsigned)(end - p) < min);
+	return p;
+}
+
+void timeline_fixed(char *buf, size_t size, int64_t num, unsigned scale, unsigned decimals, bool plus,
+		    unsigned width)
+{
+	static const uint64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+	uint64_t mag = num < 0 ? 0 - (uint64_t)num : (uint64_t)num;
+	uint64_t div = scale <= 9 && decimals <= scale ? p10[scale - decimals] : 0;
+	if (!div || mag >= (1ull << 50) || (div > 1 && mag % div == div / 2) || width > 40 || size < 48) {
+		double d = (double)num / (scale <= 9 ? (double)p10[scale] : 1e9);
+		snprintf(buf, size, plus ? "%+*.*f" : "%*.*f", (int)width, (int)decimals, d);
+		return;
+	}
+	uint64_t q = mag / div + (mag % div > div / 2); /* to the nearest; ties were left to snprintf */
+	char tmp[48], *end = tmp + sizeof tmp, *p = end;
+	if (decimals) {
+		p = fixed_digits(q % p10[decimals], decimals, p);
+		*--p = '.';
+	}
+	p = fixed_digits(q / p10[decimals], 1, p);
+	if (num < 0 || plus)
+		*--p = num < 0 ? '-' : '+';
+	size_t n = (size_t)(end - p), pad = width > n ? width - n : 0;
+	memset(buf, ' ', pad);
+	memcpy(buf + pad, p, n);
+	buf[pad + n] = '\0';
+}
+
 void timeline_time(int64_t usec, char *buf, size_t size)
 {
 	static _Thread_local time_t cached_sec = (time_t)-1;

@@ -17,6 +17,13 @@ static void tl_safe_n(FILE *f, const char *p, size_t n)
 	out_safe(f, (const uint8_t *)p, n);
 }
 
+/* v in decimal (printf's cost showed on timelines of large captures). */
+static void tl_uint(FILE *f, unsigned long long v)
+{
+	char d[24], *end = d + sizeof d, *p = bytes_utoa(v, end);
+	fwrite(p, 1, (size_t)(end - p), f);
+}
+
 /* The first line of a reply's text, cut at max bytes. */
 static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
 {
@@ -24,18 +31,25 @@ static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
 		fputs("(no reply)", f);
 		return;
 	}
-	if (r->code)
+	if (r->code > 0) {
+		tl_uint(f, (unsigned)r->code);
+		fputc(' ', f);
+	} else if (r->code) {
 		fprintf(f, "%d ", r->code);
-	else
+	} else {
 		fputs("(no code) ", f);
+	}
 	const char *t = r->text ? r->text : "";
 	const char *nl = memchr(t, '\n', r->text_len);
 	size_t n = nl ? (size_t)(nl - t) : r->text_len;
 	tl_safe_n(f, t, n > max ? max : n);
 	if (n > max)
 		fputs("...", f);
-	if (r->nlines > 1)
-		fprintf(f, " (+%zu lines)", r->nlines - 1);
+	if (r->nlines > 1) {
+		fputs(" (+", f);
+		tl_uint(f, r->nlines - 1);
+		fputs(" lines)", f);
+	}
 }
 
 static void tl_explain_line(FILE *f, const struct txn_reply *r, enum smtp_stage st, const char *indent)
@@ -57,8 +71,11 @@ static void tl_explain_line(FILE *f, const struct txn_reply *r, enum smtp_stage 
 static void tl_command(FILE *f, const struct capture_session *s, const struct txn_command *c,
 		       const struct timeline_opts *o)
 {
-	double rel = (double)(c->ts - s->start) / 1e6;
-	fprintf(f, "  %+9.3fs  C: ", rel);
+	char rel[48];
+	timeline_fixed(rel, sizeof rel, c->ts - s->start, 6, 3, true, 9);
+	fputs("  ", f);
+	fputs(rel, f);
+	fputs("s  C: ", f);
 	size_t shown = c->line_len;
 	if (!o->show_secrets && c->secret_at < c->line_len)
 		shown = c->secret_at;
@@ -70,8 +87,13 @@ static void tl_command(FILE *f, const struct capture_session *s, const struct tx
 	fputc('\n', f);
 	fputs("              S: ", f);
 	tl_reply_first(f, &c->reply, 160);
-	if (c->reply.code || c->reply.text)
-		fprintf(f, "  [%.1f ms]", (double)(c->reply.ts - c->ts) / 1000.0);
+	if (c->reply.code || c->reply.text) {
+		char ms[48];
+		timeline_fixed(ms, sizeof ms, c->reply.ts - c->ts, 3, 1, false, 0);
+		fputs("  [", f);
+		fputs(ms, f);
+		fputs(" ms]", f);
+	}
 	fputc('\n', f);
 	tl_explain_line(f, &c->reply, timeline_stage(c->kind), "                 ");
 }
@@ -82,12 +104,13 @@ static void tl_headers(FILE *f, const struct txn *t)
 		return;
 	struct msg_headers h;
 	msghdr_extract(t->header.data, t->header.len, &h);
-	const char *names[] = {"Date", "From", "To", "Cc", "Subject", "Message-ID"};
+	static const char *const names[] = {"      Date        ", "      From        ", "      To          ",
+					    "      Cc          ", "      Subject     ", "      Message-ID  "};
 	const char *vals[] = {h.date, h.from, h.to, h.cc, h.subject, h.message_id};
 	for (size_t i = 0; i < 6; i++) {
 		if (!vals[i])
 			continue;
-		fprintf(f, "      %-11s ", names[i]);
+		fputs(names[i], f);
 		out_safe_str(f, vals[i]);
 		fputc('\n', f);
 	}
@@ -211,7 +234,9 @@ void timeline_text_session(FILE *f, const struct capture_session *s, const struc
 	tl_session_facts(f, s);
 	tl_session_tls_auth(f, s);
 	if (m->greeting.code) {
-		fprintf(f, "  %+9.3fs  S: ", (double)(m->greeting.ts - s->start) / 1e6);
+		char rel[48];
+		timeline_fixed(rel, sizeof rel, m->greeting.ts - s->start, 6, 3, true, 9);
+		fprintf(f, "  %ss  S: ", rel);
 		tl_reply_first(f, &m->greeting, 160);
 		fputc('\n', f);
 	}
@@ -362,6 +387,7 @@ void timeline_summary_session(FILE *f, const struct capture_session *s)
 		return;
 	struct buf b;
 	buf_init(&b, (size_t)1 << 30);
+	buf_reserve(&b, m->ntxns * 256); /* a line is about 200 bytes: one allocation */
 	for (size_t i = 0; i < m->ntxns; i++)
 		sum_line(&b, s, m->txns[i]);
 	fwrite(b.data, 1, b.len, f);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "decode/buf.h"
@@ -57,6 +58,78 @@ static void test_printable(void **state)
 	buf_free(&b);
 }
 
+/* The rendering rules byte by byte (printable.h): the reference. */
+static void ref_printable(const uint8_t *p, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		uint8_t c = p[i];
+		size_t n = utf8_seq_len(p + i, len - i);
+		if (n > 1) {
+			memcpy(out + o, p + i, n);
+			o += n, i += n;
+			continue;
+		}
+		i++;
+		if (n == 1 && c >= 0x20 && c != 0x7f)
+			out[o++] = (char)c;
+		else if (c == '\t')
+			out[o++] = ' ';
+		else if (c == '\r' || c == '\n' || c == 0x1b)
+			o += (size_t)sprintf(out + o, "\\%c", c == '\r' ? 'r' : c == '\n' ? 'n' : 'e');
+		else
+			o += (size_t)sprintf(out + o, "\\x%02X", c);
+	}
+	out[o] = '\0';
+}
+
+/* Plain runs are copied 8 bytes at a time: one special byte (control, DEL,
+ * UTF-8 lead, invalid byte) at every offset of strings of 1-40 bytes. */
+static void test_printable_runs(void **state)
+{
+	(void)state;
+	static const uint8_t specials[] = {0x00, 0x09, 0x0a, 0x0d, 0x1b, 0x1f, 0x7f, 0x80, 0xc3, 0xe2, 0xff, '~', ' '};
+	uint8_t in[48];
+	char want[48 * 4 + 1];
+	for (size_t k = 0; k < sizeof specials; k++)
+		for (size_t len = 1; len <= 40; len++)
+			for (size_t at = 0; at < len; at++) {
+				for (size_t i = 0; i < len; i++)
+					in[i] = (uint8_t)('!' + (i * 7) % 94);
+				in[at] = specials[k];
+				if (specials[k] == 0xc3 && at + 1 < len)
+					in[at + 1] = 0xa9; /* a whole two-byte sequence */
+				ref_printable(in, len, want);
+				struct buf b;
+				buf_init(&b, 1024);
+				assert_true(printable_append(&b, in, len));
+				assert_string_equal(buf_str(&b), want);
+				buf_free(&b);
+			}
+}
+
+/* At the cap, a plain run fills the buffer to the cap exactly and the call
+ * says the output was cut; what fits is the start of the full rendering. */
+static void test_printable_cap(void **state)
+{
+	(void)state;
+	const uint8_t *in = (const uint8_t *)"abcdefghijklmnopqrstuvwxyz0123456789\x01tail";
+	size_t len = strlen((const char *)in);
+	char want[256];
+	ref_printable(in, len, want);
+	for (size_t cap = 0; cap <= strlen(want); cap++) {
+		struct buf b;
+		buf_init(&b, cap);
+		bool whole = printable_append(&b, in, len);
+		assert_int_equal(whole, cap == strlen(want));
+		assert_true(b.len <= cap);
+		assert_memory_equal(b.data, want, b.len);
+		if (cap <= 36) /* inside the plain run: filled to the cap */
+			assert_int_equal(b.len, cap);
+		buf_free(&b);
+	}
+}
+
 static void test_reason_names(void **state)
 {
 	(void)state;
@@ -74,6 +147,8 @@ int main(void)
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_textmatch),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_printable_runs),
+		cmocka_unit_test(test_printable_cap),
 		cmocka_unit_test(test_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

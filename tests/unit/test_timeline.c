@@ -172,9 +172,47 @@ static void test_time(void **state)
 	assert_string_equal(small, "2026");
 }
 
+/* timeline_fixed against snprintf of the double: every value around zero,
+ * both signs, the halfway cases, widths, and large values. */
+static void check_fixed(int64_t num, unsigned scale, unsigned decimals, bool plus, unsigned width)
+{
+	static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+	char want[64], got[64];
+	snprintf(want, sizeof want, plus ? "%+*.*f" : "%*.*f", (int)width, (int)decimals, (double)num / p10[scale]);
+	timeline_fixed(got, sizeof got, num, scale, decimals, plus, width);
+	if (strcmp(got, want) != 0)
+		fail_msg("%lld /1e%u .%u: '%s' != '%s'", (long long)num, scale, decimals, got, want);
+}
+
+static void test_fixed(void **state)
+{
+	(void)state;
+	for (int64_t v = -30000; v <= 30000; v++) {
+		check_fixed(v, 6, 3, true, 9);
+		check_fixed(v, 3, 1, false, 0);
+		check_fixed(v, 3, 3, false, 0);
+		check_fixed(v, 2, 0, true, 4);
+	}
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t v = (int64_t)(x >> (i % 60 + 4)) * (i % 2 ? -1 : 1);
+		check_fixed(v, 6, 3, true, 9);
+		check_fixed(v, 3, 1, false, 0);
+		check_fixed(v - v % 1000 + 500, 6, 3, true, 9); /* halfway */
+	}
+	check_fixed(INT64_MIN, 6, 3, true, 9);
+	check_fixed(INT64_MAX, 3, 1, false, 0);
+	check_fixed((int64_t)1 << 50, 6, 3, true, 9);
+	char small[8];
+	timeline_fixed(small, sizeof small, 123456789, 6, 3, true, 9); /* a small buffer: cut, terminated */
+	assert_int_equal(strlen(small), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_out_of_order_transactions),
 		cmocka_unit_test(test_many_transactions),
