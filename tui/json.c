@@ -230,16 +230,23 @@ static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
 }
 #endif
 
-#ifdef __SSE2__
-/* json_write_escaped of a string of plain bytes while the buffer has room for
- * it: 16 bytes are stored at a time as they are checked, and the position
- * moves past the plain ones (the rest is overwritten). False, with nothing
- * written, when a byte needs escaping or the buffer is too full. */
-static bool json_write_plain_fast(struct json *j, const uint8_t *p, size_t len)
+/* Copy p[0..len) to d while every byte is plain; false at the first that is
+ * not (what was stored before it is left to be overwritten). */
+static bool json_copy_plain_bytes(char *d, const uint8_t *p, size_t len)
 {
-	if (len < 16 || len + 2 + 16 > sizeof j->buf - j->len)
-		return false;
-	char *d = j->buf + j->len + 1;
+	for (size_t i = 0; i < len; i++) {
+		if (!json_plain(p[i]))
+			return false;
+		d[i] = (char)p[i];
+	}
+	return true;
+}
+
+#ifdef __SSE2__
+/* json_copy_plain_bytes for len >= 16, 16 bytes at a time; d has room for
+ * len rounded up to 16. The last block is the final 16 bytes again. */
+static bool json_copy_plain_blocks(char *d, const uint8_t *p, size_t len)
+{
 	size_t i = 0;
 	for (; len - i >= 16; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
@@ -247,24 +254,37 @@ static bool json_write_plain_fast(struct json *j, const uint8_t *p, size_t len)
 			return false;
 		_mm_storeu_si128((__m128i *)(void *)(d + i), v);
 	}
-	if (i < len) { /* the last 16 bytes again, ending at len */
+	if (i < len) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
 		if (json_vec_special(v))
 			return false;
 		_mm_storeu_si128((__m128i *)(void *)(d + len - 16), v);
 	}
+	return true;
+}
+#else
+static bool json_copy_plain_blocks(char *d, const uint8_t *p, size_t len)
+{
+	return json_copy_plain_bytes(d, p, len);
+}
+#endif
+
+/* json_write_escaped of a string with nothing to escape, while the buffer has
+ * room for it: stored into the buffer as it is checked, without a second
+ * pass or a memcpy call. False, with nothing written, when a byte needs
+ * escaping or the buffer is too full. */
+static bool json_write_plain_fast(struct json *j, const uint8_t *p, size_t len)
+{
+	if (len + 2 + 16 > sizeof j->buf - j->len)
+		return false;
+	char *d = j->buf + j->len + 1;
+	if (!(len < 16 ? json_copy_plain_bytes(d, p, len) : json_copy_plain_blocks(d, p, len)))
+		return false;
 	j->buf[j->len] = '"';
 	d[len] = '"';
 	j->len += len + 2;
 	return true;
 }
-#else
-static bool json_write_plain_fast(struct json *j, const uint8_t *p, size_t len)
-{
-	(void)j, (void)p, (void)len;
-	return false;
-}
-#endif
 
 /* Runs of plain bytes are copied at once. */
 static void json_write_escaped(struct json *j, const uint8_t *p, size_t len)
