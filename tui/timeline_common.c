@@ -6,10 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The date and time to the second, cached with its length: consecutive
- * timestamps of a capture mostly fall in the same second, and gmtime+strftime
- * per timestamp was a visible cost on large captures; only the microseconds
- * are written each time. The cache is per thread. */
 /* The digits of v, at least min of them (zeros before), ending at end. */
 static char *fixed_digits(uint64_t v, unsigned min, char *end)
 {
@@ -47,34 +43,52 @@ void timeline_fixed(char *buf, size_t size, int64_t num, unsigned scale, unsigne
 	buf[pad + n] = '\0';
 }
 
+/* Two digits of v (0-99) at p. */
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* The date ("2026-11-23T"), cached per thread with its length: consecutive
+ * timestamps of a capture fall on the same day, and gmtime+strftime per
+ * timestamp was a visible cost on large captures. The time of day is written
+ * from the seconds (UTC days are 86,400 of them for time_t, as for gmtime). */
 void timeline_time(int64_t usec, char *buf, size_t size)
 {
-	static _Thread_local time_t cached_sec = (time_t)-1;
+	static _Thread_local int64_t cached_dayno = -1;
 	static _Thread_local char cached_day[32];
 	static _Thread_local size_t cached_len;
-	time_t t = (time_t)(usec / 1000000);
 	if (usec < 0) {
 		snprintf(buf, size, "unknown");
 		return;
 	}
-	if (t != cached_sec) {
+	int64_t secs = usec / 1000000, dayno = secs / 86400;
+	if (dayno != cached_dayno) {
 		struct tm tm;
+		time_t t = (time_t)secs;
 		if (!gmtime_r(&t, &tm)) {
 			snprintf(buf, size, "unknown");
 			return;
 		}
-		cached_len = strftime(cached_day, sizeof cached_day, "%Y-%m-%dT%H:%M:%S", &tm);
-		cached_sec = t;
+		cached_len = strftime(cached_day, sizeof cached_day, "%Y-%m-%dT", &tm);
+		cached_dayno = dayno;
 	}
-	char whole[sizeof cached_day + 8];
+	char whole[sizeof cached_day + 16];
 	memcpy(whole, cached_day, cached_len);
-	char *tail = whole + cached_len; /* ".uuuuuuZ" */
+	char *tail = whole + cached_len; /* "hh:mm:ss.uuuuuuZ" */
+	unsigned sod = (unsigned)(secs % 86400);
+	put2(tail, sod / 3600);
+	tail[2] = ':';
+	put2(tail + 3, sod / 60 % 60);
+	tail[5] = ':';
+	put2(tail + 6, sod % 60);
 	long frac = (long)(usec % 1000000);
-	tail[0] = '.';
-	for (int i = 6; i >= 1; i--, frac /= 10)
+	tail[8] = '.';
+	for (int i = 14; i >= 9; i--, frac /= 10)
 		tail[i] = (char)('0' + frac % 10);
-	tail[7] = 'Z';
-	size_t n = cached_len + 8;
+	tail[15] = 'Z';
+	size_t n = cached_len + 16;
 	if (!size)
 		return;
 	if (n >= size)

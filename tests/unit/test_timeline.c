@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "decode/smtp.h"
 #include "decode/smtp_transcript.h"
@@ -170,6 +171,25 @@ static void test_time(void **state)
 	char small[5];
 	timeline_time(1780000000123456LL, small, sizeof small);
 	assert_string_equal(small, "2026");
+	/* against gmtime and strftime: times in random order (the day changes
+	 * between calls), around midnight, and up to year 9999 */
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t usec = (int64_t)(x % 253402300800000000ull); /* before 10000-01-01 */
+		if (i % 3 == 0)
+			usec = (usec / 86400000000LL) * 86400000000LL - (int64_t)(x >> 60); /* just before midnight */
+		if (usec < 0)
+			usec = 0;
+		time_t t = (time_t)(usec / 1000000);
+		struct tm tm;
+		assert_non_null(gmtime_r(&t, &tm));
+		char want[64], day[40];
+		strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want, sizeof want, "%s.%06lldZ", day, (long long)(usec % 1000000));
+		timeline_time(usec, b, sizeof b);
+		assert_string_equal(b, want);
+	}
 }
 
 /* timeline_fixed against snprintf of the double: every value around zero,
