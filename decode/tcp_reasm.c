@@ -274,6 +274,14 @@ static void reasm_check_done(struct tcp_reasm *r)
 void tcp_reasm_segment(struct tcp_reasm *r, struct reasm_pool *pool, uint32_t seq, uint8_t flags,
                        const uint8_t *p, size_t len, size_t missing, const struct reasm_sink *sink)
 {
+	/* Nearly every segment: the next bytes in order, whole, nothing held,
+	 * no SYN or FIN. What the general path below does for it, directly. */
+	if (seq == r->next && r->started && !r->head && !r->fin_seen && missing == 0 &&
+	    !(flags & (PKT_TCP_SYN | PKT_TCP_FIN))) {
+		if (len)
+			reasm_emit_data(r, sink, p, len);
+		return;
+	}
 	if (flags & PKT_TCP_SYN) {
 		if (!r->started || !r->syn_seen) {
 			r->started = r->syn_seen = true;
