@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static void json_setup(struct json *j, FILE *out, bool pretty, bool buffered)
 {
@@ -195,8 +198,6 @@ static size_t json_plain_run_words(const uint8_t *p, size_t len, size_t i)
 }
 
 #ifdef __SSE2__
-#include <emmintrin.h>
-
 /* Bit k set when byte k of v needs escaping: outside 0x20-0x7e (compared
  * as signed bytes, so 0x80 and above are below 0x20), '"' or '\\'. */
 static inline unsigned json_vec_special(__m128i v)

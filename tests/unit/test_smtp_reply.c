@@ -443,9 +443,47 @@ static void test_names(void **state)
 		assert_string_not_equal(smtp_event_name((enum smtp_event_type)e), "?");
 }
 
+/* Control bytes are found at every place of lines of every length (the
+ * parser checks 16 bytes at a time, the last block overlapping): one NUL,
+ * bare CR, DEL or other control in a reply line is counted once, and a
+ * clean line (TAB included) counts nothing. */
+static void test_line_controls_everywhere(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t byte;
+		enum smtp_anomaly an;
+	} t[] = {{0x00, SMTP_AN_NUL_BYTE}, {'\r', SMTP_AN_BARE_CR}, {0x01, SMTP_AN_BINARY},
+		 {0x1b, SMTP_AN_BINARY},   {0x1f, SMTP_AN_BINARY},   {0x7f, SMTP_AN_BINARY}};
+	for (size_t k = 0; k <= sizeof t / sizeof t[0]; k++)
+		for (size_t len = 4; len <= 70; len++)
+			for (size_t at = 4; at < len; at++) {
+				struct col c;
+				struct smtp_parser *p = mk(&c);
+				S("220 hi\r\n");
+				C("NOOP\r\n");
+				uint8_t line[80];
+				memcpy(line, "250 ", 4);
+				for (size_t i = 4; i < len; i++)
+					line[i] = (uint8_t)('A' + i % 26);
+				/* a TAB (not a control to flag, and not a reason to look at
+				 * every byte) in clean lines, else the byte under test */
+				line[at] = k < sizeof t / sizeof t[0] ? t[k].byte : '\t';
+				memcpy(line + len, "\r\n", 2);
+				smtp_feed(p, SMTP_DIR_SERVER, line, len + 2, 2);
+				for (int a = 0; a < SMTP_AN_LAST; a++) {
+					bool want = k < sizeof t / sizeof t[0] && a == (int)t[k].an;
+					if (a == SMTP_AN_NUL_BYTE || a == SMTP_AN_BARE_CR || a == SMTP_AN_BINARY)
+						assert_int_equal(c.an[a], want ? 1 : 0);
+				}
+				smtp_parser_free(p);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_line_controls_everywhere),
 		cmocka_unit_test(test_single_and_multi), cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_without_code_answers), cmocka_unit_test(test_server_gaps),
 		cmocka_unit_test(test_caps),             cmocka_unit_test(test_pipelining),
