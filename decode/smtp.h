@@ -363,6 +363,9 @@ bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,
 		       const uint8_t **params, size_t *params_len);
 /* SMTP_EXT_* bit of a keyword (0 when not tracked). "AUTH=..." counts as AUTH. */
 unsigned smtp_ext_bit(const char *kw);
+/* The SMTP_EXT_* bit of an EHLO reply line's keyword (text after the code),
+ * as smtp_ehlo_keyword then smtp_ext_bit would give it, without a copy. */
+unsigned smtp_ehlo_line_ext(const uint8_t *p, size_t len);
 
 /* Strict base64 (RFC 4648, padding required) as used by AUTH (RFC 4954 4):
  * "=" alone is the empty string. out is reset, then holds the decoded bytes;

@@ -719,13 +719,8 @@ static void reply_to_starttls(struct smtp_parser *p, const struct smtp_reply *r,
 static unsigned ehlo_reply_ext(const struct smtp_reply *r)
 {
 	unsigned ext = 0;
-	char kw[32];
-	const uint8_t *pp;
-	size_t pl;
 	for (size_t i = 1; i < r->nlines; i++)
-		if (smtp_ehlo_keyword((const uint8_t *)r->lines[i].text, r->lines[i].text_len, kw, sizeof kw,
-				      &pp, &pl))
-			ext |= smtp_ext_bit(kw);
+		ext |= smtp_ehlo_line_ext((const uint8_t *)r->lines[i].text, r->lines[i].text_len);
 	return ext;
 }
 

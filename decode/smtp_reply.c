@@ -251,24 +251,53 @@ bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,
 	return true;
 }
 
-/* The first letter picks the candidates (this runs for every EHLO line of
- * every session of a capture). */
-unsigned smtp_ext_bit(const char *kw)
+/* k[0..n) is the keyword lit, ignoring case (lit is upper case). */
+static bool ext_is(const uint8_t *k, size_t n, const char *lit)
 {
-	switch (kw[0]) {
-	case '8': return strcmp(kw, "8BITMIME") == 0 ? SMTP_EXT_8BITMIME : 0;
-	case 'A': return strcmp(kw, "AUTH") == 0 ? SMTP_EXT_AUTH : 0;
-	case 'B': return strcmp(kw, "BINARYMIME") == 0 ? SMTP_EXT_BINARYMIME : 0;
-	case 'C': return strcmp(kw, "CHUNKING") == 0 ? SMTP_EXT_CHUNKING : 0;
-	case 'D': return strcmp(kw, "DSN") == 0 ? SMTP_EXT_DSN : 0;
-	case 'E': return strcmp(kw, "ENHANCEDSTATUSCODES") == 0 ? SMTP_EXT_ENHANCEDSTATUSCODES : 0;
-	case 'P': return strcmp(kw, "PIPELINING") == 0 ? SMTP_EXT_PIPELINING : 0;
-	case 'R': return strcmp(kw, "REQUIRETLS") == 0 ? SMTP_EXT_REQUIRETLS : 0;
+	size_t i = 0;
+	while (i < n && lit[i] && ehlo_kw_upper[k[i]] == lit[i])
+		i++;
+	return i == n && lit[i] == '\0';
+}
+
+/* The SMTP_EXT_* bit of the keyword k[0..n), any case; the first letter picks
+ * the candidates (this runs for every EHLO line of every session of a capture). */
+static unsigned ext_bit_n(const uint8_t *k, size_t n)
+{
+	if (n == 0)
+		return 0;
+	switch (ehlo_kw_upper[k[0]]) {
+	case '8': return ext_is(k, n, "8BITMIME") ? SMTP_EXT_8BITMIME : 0;
+	case 'A': return ext_is(k, n, "AUTH") ? SMTP_EXT_AUTH : 0;
+	case 'B': return ext_is(k, n, "BINARYMIME") ? SMTP_EXT_BINARYMIME : 0;
+	case 'C': return ext_is(k, n, "CHUNKING") ? SMTP_EXT_CHUNKING : 0;
+	case 'D': return ext_is(k, n, "DSN") ? SMTP_EXT_DSN : 0;
+	case 'E': return ext_is(k, n, "ENHANCEDSTATUSCODES") ? SMTP_EXT_ENHANCEDSTATUSCODES : 0;
+	case 'P': return ext_is(k, n, "PIPELINING") ? SMTP_EXT_PIPELINING : 0;
+	case 'R': return ext_is(k, n, "REQUIRETLS") ? SMTP_EXT_REQUIRETLS : 0;
 	case 'S':
-		return strcmp(kw, "STARTTLS") == 0   ? SMTP_EXT_STARTTLS
-		       : strcmp(kw, "SIZE") == 0     ? SMTP_EXT_SIZE
-		       : strcmp(kw, "SMTPUTF8") == 0 ? SMTP_EXT_SMTPUTF8
-						     : 0;
+		return ext_is(k, n, "STARTTLS")   ? SMTP_EXT_STARTTLS
+		       : ext_is(k, n, "SIZE")     ? SMTP_EXT_SIZE
+		       : ext_is(k, n, "SMTPUTF8") ? SMTP_EXT_SMTPUTF8
+						  : 0;
 	default: return 0;
 	}
+}
+
+unsigned smtp_ext_bit(const char *kw)
+{
+	return ext_bit_n((const uint8_t *)kw, strlen(kw));
+}
+
+unsigned smtp_ehlo_line_ext(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	size_t k = i;
+	while (k < len && ehlo_kw_upper[p[k]])
+		k++;
+	if (i < len && p[i] == '-')
+		return 0; /* a keyword starts with a letter or digit (smtp_ehlo_keyword) */
+	return ext_bit_n(p + i, k - i);
 }

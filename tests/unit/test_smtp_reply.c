@@ -423,6 +423,21 @@ static void test_ehlo_keyword(void **state)
 		assert_int_equal(seen & ext[i].bit, 0);
 		seen |= ext[i].bit;
 	}
+	/* a whole line's bit without a copy: the same as keyword then bit */
+	static const char *lines[] = {
+		"PIPELINING", "pipelining", "  Size 1000", "\tSTARTTLS", "AUTH=LOGIN PLAIN", "auth plain login",
+		"-PIPELINING", "", "   ", "8bitmime", "ENHANCEDSTATUSCODES", "DSN ", "SMTPUTF8x", "SIZE=", "X-SIZE",
+		"STARTTLSSTARTTLSSTARTTLSSTARTTLSSTARTTLS", "REQUIRETLS", "BinaryMime", "chunking\r", "HELP",
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		const uint8_t *p8 = (const uint8_t *)lines[i];
+		size_t n = strlen(lines[i]);
+		unsigned want = smtp_ehlo_keyword(p8, n, kw, sizeof kw, &pp, &pl) ? smtp_ext_bit(kw) : 0;
+		assert_int_equal(smtp_ehlo_line_ext(p8, n), want);
+	}
+	assert_int_equal(smtp_ehlo_line_ext((const uint8_t *)"pipelining", 10), SMTP_EXT_PIPELINING);
+	assert_int_equal(smtp_ehlo_line_ext((const uint8_t *)"AUTH=LOGIN", 10), SMTP_EXT_AUTH);
+	assert_int_equal(smtp_ehlo_line_ext((const uint8_t *)"SIZE 10", 3), 0); /* "SIZ": only len bytes */
 	/* a long keyword is cut to the buffer */
 	l = "VERYVERYVERYLONGKEYWORDTHATDOESNOTFIT";
 	assert_true(smtp_ehlo_keyword((const uint8_t *)l, strlen(l), kw, 8, &pp, &pl));
