@@ -358,6 +358,21 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 /* The outcome of a HELO/EHLO/LHLO (r NULL: no reply seen). Only an accepted one
  * resets the session (RFC 5321 4.1.4) and names the client; a refused one
  * fills in the name only while none was accepted. */
+/* A session-level reply (greeting, HELO/EHLO): copied whole, or with
+ * TXN_KEEP_OUTCOMES its code, line count and time only (no text). */
+static void session_reply_keep(const struct txn_session *s, struct txn_reply *dst, const struct smtp_reply *r,
+			       int64_t ts)
+{
+	if (s->keep != TXN_KEEP_OUTCOMES) {
+		txn_reply_copy(dst, r, ts);
+		return;
+	}
+	txn_reply_clear(dst);
+	dst->code = r->code;
+	dst->nlines = r->nlines;
+	dst->ts = ts;
+}
+
 static void helo_answered(struct txn_session *s, const struct txn_inflight *f, const struct smtp_reply *r,
 			  int64_t ts)
 {
@@ -375,7 +390,7 @@ static void helo_answered(struct txn_session *s, const struct txn_inflight *f, c
 	s->helo_kind = f->cmd->kind;
 	txn_replace_str(&s->helo_name, f->arg ? f->arg : "");
 	if (r)
-		txn_reply_copy(&s->helo_reply, r, ts);
+		session_reply_keep(s, &s->helo_reply, r, ts);
 	else
 		txn_reply_clear(&s->helo_reply);
 	if (ok && f->cmd->kind != SMTP_CMD_HELO && s->keep != TXN_KEEP_OUTCOMES)
@@ -598,7 +613,7 @@ static void on_reply(struct txn_session *s, const struct smtp_event *ev)
 {
 	const struct smtp_reply *r = ev->reply;
 	if (r->flags & SMTP_REPLY_GREETING) {
-		txn_reply_copy(&s->greeting, r, ev->ts);
+		session_reply_keep(s, &s->greeting, r, ev->ts);
 		return;
 	}
 	while (r->answer_seq && s->inq_len) {

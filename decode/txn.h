@@ -179,7 +179,8 @@ const char *txn_auth_result_name(enum txn_auth_result r);
  * and command, then they are freed). OUTCOMES: the transactions with their
  * envelope, step statuses, final reply and outcome, but no commands, no
  * replies of the other steps, no extensions, no header block and no queue id
- * (the final reply shows it): what a one-line summary of each transaction
+ * (the final reply shows it), and of the greeting and HELO/EHLO replies only
+ * the code, line count and time: what a one-line summary of each transaction
  * needs, for less work. */
 enum txn_keep { TXN_KEEP_ALL, TXN_KEEP_NONE, TXN_KEEP_OUTCOMES };
 

@@ -601,6 +601,15 @@ static void test_keep_outcomes(void **state)
 			assert_int_equal(y->header.len, 0);
 		}
 		assert_non_null(a->txns[0]->mail.reply.text);
+		/* the greeting and EHLO replies: whole, or their code, lines and time */
+		assert_int_equal(a->greeting.code, b->greeting.code);
+		assert_int_equal(a->helo_reply.code, b->helo_reply.code);
+		assert_int_equal(a->helo_reply.nlines, b->helo_reply.nlines);
+		assert_true(a->helo_reply.ts == b->helo_reply.ts && a->greeting.ts == b->greeting.ts);
+		assert_non_null(a->greeting.text);
+		assert_non_null(a->helo_reply.text);
+		assert_null(b->greeting.text);
+		assert_null(b->helo_reply.text);
 		if (k == 0)
 			assert_string_equal(a->txns[0]->queue_id, "4ABC123");
 		txn_session_free(a);
