@@ -75,6 +75,7 @@ void txn_session_free(struct txn_session *s)
 	for (size_t i = 0; i < s->ncommands; i++)
 		txn_command_free(s->commands[i]);
 	free(s->commands);
+	free(s->spare_cmd);
 	/* open work: transactions reachable from in-flight commands, then the current one */
 	for (size_t i = 0; i < s->inq_len; i++) {
 		struct txn_inflight *f = &s->inq[(s->inq_head + i) % s->inq_alloc];
@@ -104,13 +105,28 @@ static void *grow(void *arr, size_t *alloc, size_t need, size_t size)
 	return xreallocarray(arr, *alloc, size);
 }
 
+/* A command that is not kept: its memory serves the next one (commands
+ * come and go one after another; a malloc and free each cost more). Such
+ * commands have room for a line of at least TXN_SPARE_LINE - 1 bytes. */
+#define TXN_SPARE_LINE 128
+static void command_recycle(struct txn_session *s, struct txn_command *c)
+{
+	if (c->pooled || s->spare_cmd) {
+		txn_command_free(c);
+		return;
+	}
+	txn_reply_clear(&c->reply);
+	s->spare_cmd = c;
+	s->spare_line_cap = c->line_len < TXN_SPARE_LINE ? TXN_SPARE_LINE : c->line_len + 1;
+}
+
 static void command_done(struct txn_session *s, struct txn_command *c)
 {
 	if (s->cb.on_command)
 		s->cb.on_command(s->cb.user, c);
 	if (s->keep != TXN_KEEP_ALL) {
 		if (!s->cb.on_command)
-			txn_command_free(c);
+			command_recycle(s, c);
 		return;
 	}
 	if (s->ncommands >= SMTP_SESSION_COMMANDS_MAX) {
@@ -452,8 +468,12 @@ static struct txn_command *command_new(struct txn_session *s, const struct smtp_
 	if (s->ncommands + s->inq_len < SMTP_SESSION_COMMANDS_MAX)
 		c = txn_pool_alloc(s, sizeof *c + len + 1);
 	bool pooled = c != NULL;
-	if (!c)
-		c = xmalloc(sizeof *c + len + 1);
+	if (!c && s->spare_cmd && s->spare_line_cap >= len + 1) {
+		c = s->spare_cmd;
+		s->spare_cmd = NULL;
+	}
+	if (!c) /* a command not kept may serve again (command_recycle): room for most lines */
+		c = xmalloc(sizeof *c + (s->keep != TXN_KEEP_ALL && len < TXN_SPARE_LINE ? TXN_SPARE_LINE : len + 1));
 	memset(c, 0, sizeof *c);
 	c->pooled = pooled;
 	c->seq = seq;

@@ -232,6 +232,8 @@ struct txn_session {
 	bool seen_event;
 	struct txn_pool *pool;         /* reply texts and commands (txn_session_use_pool) */
 	bool use_pool;
+	struct txn_command *spare_cmd; /* private: a command done with, for the next (not kept) one */
+	size_t spare_line_cap;         /* bytes of line it has room for */
 };
 
 /* New session (never NULL); cb may be NULL. Free with txn_session_free. */

@@ -41,6 +41,7 @@ static struct txn_session *run(const char *text)
 	return run_with(text, false);
 }
 
+#define LONG120 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnop"
 #define HEAD "S: 220 mx ESMTP\nC: EHLO c\nS: 250-mx\nS: 250-SIZE 35882577\nS: 250-AUTH PLAIN LOGIN\nS: 250 PIPELINING\n"
 #define ENV "C: MAIL FROM:<a@b.example> SIZE=100\nS: 250 2.1.0 Ok\nC: RCPT TO:<c@d.example>\nS: 250 2.1.5 Ok\n"
 
@@ -572,6 +573,12 @@ static void test_keep_outcomes(void **state)
 			 "C: RCPT TO:<e@f.example>\nS: 250 2.1.5 Ok\nC: DATA\nS: 354 go\nC: .\n"
 			 "S: 554 5.7.1 rejected as spam\nC: QUIT\nS: 221 bye\n",
 		HEAD "C: RCPT TO:<c@d.example>\nS: 503 5.5.1 need MAIL\n" ENV "C: DATA\nS: 354 go\nC: x\n",
+		/* command lines short and long, one after another and pipelined: a
+		 * command not kept lends its memory to the next that fits */
+		HEAD "C: MAIL FROM:<a@b.example>\nC: RCPT TO:<" LONG120 "@d.example>\nC: NOOP\n"
+		     "S: 250 ok\nS: 250 ok\nS: 250 ok\nC: RCPT TO:<" LONG120 LONG120 "@d.example>\nS: 250 ok\n"
+		     "C: NOOP\nS: 250 ok\nC: RCPT TO:<" LONG120 "@e.example>\nS: 550 no\nC: DATA\nS: 354 go\n"
+		     "C: .\nS: 250 2.0.0 queued\nC: QUIT\nS: 221 bye\n",
 	};
 	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
 		struct txn_session *a = run_keep(texts[k], TXN_KEEP_ALL, true);
