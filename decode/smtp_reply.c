@@ -251,14 +251,17 @@ bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,
 	return true;
 }
 
-/* k[0..n) is the keyword lit, ignoring case (lit is upper case). */
-static bool ext_is(const uint8_t *k, size_t n, const char *lit)
+/* k[0..n) is the keyword lit of length litlen, ignoring case (lit is upper case). */
+static bool ext_eq(const uint8_t *k, size_t n, const char *lit, size_t litlen)
 {
-	size_t i = 0;
-	while (i < n && lit[i] && ehlo_kw_upper[k[i]] == lit[i])
-		i++;
-	return i == n && lit[i] == '\0';
+	if (n != litlen)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ehlo_kw_upper[k[i]] != lit[i])
+			return false;
+	return true;
 }
+#define EXT_IS(k, n, lit) ext_eq(k, n, lit, sizeof lit - 1)
 
 /* The SMTP_EXT_* bit of the keyword k[0..n), any case; the first letter picks
  * the candidates (this runs for every EHLO line of every session of a capture). */
@@ -267,18 +270,18 @@ static unsigned ext_bit_n(const uint8_t *k, size_t n)
 	if (n == 0)
 		return 0;
 	switch (ehlo_kw_upper[k[0]]) {
-	case '8': return ext_is(k, n, "8BITMIME") ? SMTP_EXT_8BITMIME : 0;
-	case 'A': return ext_is(k, n, "AUTH") ? SMTP_EXT_AUTH : 0;
-	case 'B': return ext_is(k, n, "BINARYMIME") ? SMTP_EXT_BINARYMIME : 0;
-	case 'C': return ext_is(k, n, "CHUNKING") ? SMTP_EXT_CHUNKING : 0;
-	case 'D': return ext_is(k, n, "DSN") ? SMTP_EXT_DSN : 0;
-	case 'E': return ext_is(k, n, "ENHANCEDSTATUSCODES") ? SMTP_EXT_ENHANCEDSTATUSCODES : 0;
-	case 'P': return ext_is(k, n, "PIPELINING") ? SMTP_EXT_PIPELINING : 0;
-	case 'R': return ext_is(k, n, "REQUIRETLS") ? SMTP_EXT_REQUIRETLS : 0;
+	case '8': return EXT_IS(k, n, "8BITMIME") ? SMTP_EXT_8BITMIME : 0;
+	case 'A': return EXT_IS(k, n, "AUTH") ? SMTP_EXT_AUTH : 0;
+	case 'B': return EXT_IS(k, n, "BINARYMIME") ? SMTP_EXT_BINARYMIME : 0;
+	case 'C': return EXT_IS(k, n, "CHUNKING") ? SMTP_EXT_CHUNKING : 0;
+	case 'D': return EXT_IS(k, n, "DSN") ? SMTP_EXT_DSN : 0;
+	case 'E': return EXT_IS(k, n, "ENHANCEDSTATUSCODES") ? SMTP_EXT_ENHANCEDSTATUSCODES : 0;
+	case 'P': return EXT_IS(k, n, "PIPELINING") ? SMTP_EXT_PIPELINING : 0;
+	case 'R': return EXT_IS(k, n, "REQUIRETLS") ? SMTP_EXT_REQUIRETLS : 0;
 	case 'S':
-		return ext_is(k, n, "STARTTLS")   ? SMTP_EXT_STARTTLS
-		       : ext_is(k, n, "SIZE")     ? SMTP_EXT_SIZE
-		       : ext_is(k, n, "SMTPUTF8") ? SMTP_EXT_SMTPUTF8
+		return EXT_IS(k, n, "STARTTLS")   ? SMTP_EXT_STARTTLS
+		       : EXT_IS(k, n, "SIZE")     ? SMTP_EXT_SIZE
+		       : EXT_IS(k, n, "SMTPUTF8") ? SMTP_EXT_SMTPUTF8
 						  : 0;
 	default: return 0;
 	}
