@@ -28,16 +28,23 @@ static inline bool bytes_word_has_high(uint64_t w)
 	return (w & BYTES_HIGH) != 0;
 }
 
-/* The decimal digits of v written backwards ending at end (at least 20 bytes
- * before it); returns where they begin. */
-static inline char *bytes_utoa(uint64_t v, char *end)
+/* The decimal digits of v, at least min of them (zeros before), written
+ * backwards ending at end (room for max(20, min) bytes before it); returns
+ * where they begin. */
+static inline char *bytes_utoa_pad(uint64_t v, unsigned min, char *end)
 {
 	char *p = end;
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
-	} while (v);
+	} while (v || (unsigned)(end - p) < min);
 	return p;
+}
+
+/* bytes_utoa_pad without zeros before. */
+static inline char *bytes_utoa(uint64_t v, char *end)
+{
+	return bytes_utoa_pad(v, 1, end);
 }
 
 #endif

@@ -777,8 +777,7 @@ void flow_table_free(struct flow_table *t)
 static char *flow_put_dec(char *p, unsigned v)
 {
 	unsigned n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
-	for (unsigned i = n; i > 0; i--, v /= 10)
-		p[i - 1] = (char)('0' + v % 10);
+	bytes_utoa(v, p + n); /* written in place: no copy */
 	return p + n;
 }
 

@@ -384,10 +384,7 @@ void json_milli(struct json *j, int64_t v)
 	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
 	char tmp[32];
 	char *end = tmp + sizeof tmp;
-	char *p = end;
-	unsigned frac = (unsigned)(u % 1000);
-	for (int i = 0; i < 3; i++, frac /= 10)
-		*--p = (char)('0' + frac % 10);
+	char *p = bytes_utoa_pad(u % 1000, 3, end);
 	*--p = '.';
 	p = bytes_utoa(u / 1000, p);
 	if (v < 0)

@@ -1,21 +1,11 @@
 /* timeline_common.c - helpers shared by the timeline renderers: times, stages,
  * explanations of replies, and the problems a session shows. */
 #include "tui/timeline.h"
+#include "decode/bytes.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* The digits of v, at least min of them (zeros before), ending at end. */
-static char *fixed_digits(uint64_t v, unsigned min, char *end)
-{
-	char *p = end;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v || (unsigned)(end - p) < min);
-	return p;
-}
 
 void timeline_fixed(char *buf, size_t size, int64_t num, unsigned scale, unsigned decimals, bool plus,
 		    unsigned width)
@@ -31,10 +21,10 @@ void timeline_fixed(char *buf, size_t size, int64_t num, unsigned scale, unsigne
 	uint64_t q = mag / div + (mag % div > div / 2); /* to the nearest; ties were left to snprintf */
 	char tmp[48], *end = tmp + sizeof tmp, *p = end;
 	if (decimals) {
-		p = fixed_digits(q % p10[decimals], decimals, p);
+		p = bytes_utoa_pad(q % p10[decimals], decimals, p);
 		*--p = '.';
 	}
-	p = fixed_digits(q / p10[decimals], 1, p);
+	p = bytes_utoa(q / p10[decimals], p);
 	if (num < 0 || plus)
 		*--p = num < 0 ? '-' : '+';
 	size_t n = (size_t)(end - p), pad = width > n ? width - n : 0;
@@ -43,7 +33,7 @@ void timeline_fixed(char *buf, size_t size, int64_t num, unsigned scale, unsigne
 	buf[pad + n] = '\0';
 }
 
-/* Two digits of v (0-99) at p. */
+/* Two digits of v (0-99) at p: hours, minutes and seconds of every time stamp. */
 static void put2(char *p, unsigned v)
 {
 	p[0] = (char)('0' + v / 10);
@@ -83,10 +73,8 @@ void timeline_time(int64_t usec, char *buf, size_t size)
 	put2(tail + 3, sod / 60 % 60);
 	tail[5] = ':';
 	put2(tail + 6, sod % 60);
-	long frac = (long)(usec % 1000000);
 	tail[8] = '.';
-	for (int i = 14; i >= 9; i--, frac /= 10)
-		tail[i] = (char)('0' + frac % 10);
+	bytes_utoa_pad((uint64_t)(usec % 1000000), 6, tail + 15);
 	tail[15] = 'Z';
 	size_t n = cached_len + 16;
 	if (!size)
