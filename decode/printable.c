@@ -3,7 +3,6 @@
 #include "bytes.h"
 
 #include <stdio.h>
-#include <string.h>
 
 size_t utf8_seq_len(const uint8_t *p, size_t len)
 {
@@ -47,27 +46,11 @@ static bool printable_byte_ok(uint8_t c)
 	return c >= 0x20 && c != 0x7F;
 }
 
-/* Bytes from i on that are printable ASCII (0x20-0x7e), 8 at a time then
- * one by one: nearly all of what is shown (addresses, commands, replies). */
-static size_t printable_ascii_run(const uint8_t *p, size_t len, size_t i)
-{
-	while (len - i >= 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (bytes_word_has_below(w, 0x20) || bytes_word_has_high(w) || bytes_word_has(w, 0x7f))
-			break;
-		i += 8;
-	}
-	while (i < len && p[i] >= 0x20 && p[i] < 0x7f)
-		i++;
-	return i;
-}
-
 bool printable_append(struct buf *out, const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
-		size_t run = printable_ascii_run(p, len, i);
+		size_t run = bytes_plain_run(p, len, i, 0x7f, 0x7f); /* printable ASCII */
 		if (run > i) { /* copied at once; up to the cap when it is reached */
 			size_t n = run - i, room = out->max - out->len;
 			if (n > room) {

@@ -6,9 +6,6 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 static void json_setup(struct json *j, FILE *out, bool pretty, bool buffered)
 {
@@ -130,16 +127,10 @@ void json_arr_begin(struct json *j) { json_open(j, '['); }
 void json_arr_end(struct json *j) { json_close(j, ']'); }
 
 /* Bytes that can be written as they are inside a JSON string: printable
- * ASCII except '"' and '\\'. */
-static const uint64_t json_plain_bits[4] = {
-	0xfffffffb00000000ull, /* 0x20-0x3f without '"' (0x22) */
-	0x7fffffffefffffffull, /* 0x40-0x7e without '\\' (0x5c) */
-	0, 0,
-};
-
+ * ASCII except '"' and '\\' (bytes.h). */
 static inline bool json_plain(uint8_t c)
 {
-	return (json_plain_bits[c >> 6] >> (c & 63)) & 1;
+	return bytes_plain(c, '"', '\\');
 }
 
 static void json_write_special(struct json *j, const uint8_t *p, size_t len, size_t *i)
@@ -174,62 +165,11 @@ static void json_write_special(struct json *j, const uint8_t *p, size_t len, siz
 	json_put(j, e, elen);
 }
 
-/* One of the 8 bytes in w needs escaping (or a UTF-8 check): below 0x20,
- * 0x7f and above, '"' or '\\'. */
-static inline bool json_word_special(uint64_t w)
-{
-	return bytes_word_has_below(w, 0x20) || bytes_word_has_high(w) || bytes_word_has(w, '"') ||
-	       bytes_word_has(w, '\\') || bytes_word_has(w, 0x7f);
-}
-
-/* Bytes from i on that can be copied as they are, 8 at a time then one by one. */
-static size_t json_plain_run_words(const uint8_t *p, size_t len, size_t i)
-{
-	while (len - i >= 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (json_word_special(w))
-			break;
-		i += 8;
-	}
-	while (i < len && json_plain(p[i]))
-		i++;
-	return i;
-}
-
-#ifdef __SSE2__
-/* Bit k set when byte k of v needs escaping: outside 0x20-0x7e (compared
- * as signed bytes, so 0x80 and above are below 0x20), '"' or '\\'. */
-static inline unsigned json_vec_special(__m128i v)
-{
-	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
-	__m128i esc = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(esc, ok)) ^ 0xffffu;
-}
-
-/* Bytes from i on that can be copied as they are: 16 at a time; the last
- * (partial) block is read as the final 16 bytes of p, never past its end. */
+/* Bytes from i on that can be copied as they are. */
 static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
 {
-	if (len < 16)
-		return json_plain_run_words(p, len, i);
-	for (; len - i >= 16; i += 16) {
-		unsigned m = json_vec_special(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-	}
-	if (i == len)
-		return len;
-	size_t s = len - 16; /* i - s is 1..15: the bytes before i are not looked at again */
-	unsigned m = json_vec_special(_mm_loadu_si128((const __m128i *)(const void *)(p + s))) & (0xffffu << (i - s));
-	return m ? s + (size_t)__builtin_ctz(m) : len;
+	return bytes_plain_run(p, len, i, '"', '\\');
 }
-#else
-static size_t json_plain_run(const uint8_t *p, size_t len, size_t i)
-{
-	return json_plain_run_words(p, len, i);
-}
-#endif
 
 /* Copy p[0..len) to d while every byte is plain; false at the first that is
  * not (what was stored before it is left to be overwritten). */
@@ -251,13 +191,13 @@ static bool json_copy_plain_blocks(char *d, const uint8_t *p, size_t len)
 	size_t i = 0;
 	for (; len - i >= 16; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		if (json_vec_special(v))
+		if (bytes_vec_not_plain(v, '"', '\\'))
 			return false;
 		_mm_storeu_si128((__m128i *)(void *)(d + i), v);
 	}
 	if (i < len) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
-		if (json_vec_special(v))
+		if (bytes_vec_not_plain(v, '"', '\\'))
 			return false;
 		_mm_storeu_si128((__m128i *)(void *)(d + len - 16), v);
 	}
