@@ -227,20 +227,31 @@ static const char ehlo_kw_upper[256] = {
 #undef EHLO_KW_LETTER
 };
 
+/* Where the keyword of an EHLO line is: p[*start..*end), after blanks;
+ * false when there is none (a keyword starts with a letter or digit). */
+static bool ehlo_kw_span(const uint8_t *p, size_t len, size_t *start, size_t *end)
+{
+	size_t i = 0;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	size_t e = i;
+	while (e < len && ehlo_kw_upper[p[e]])
+		e++;
+	*start = i;
+	*end = e;
+	return e > i && p[i] != '-';
+}
+
 bool smtp_ehlo_keyword(const uint8_t *p, size_t len, char *kw, size_t kwsize,
 		       const uint8_t **params, size_t *params_len)
 {
-	size_t i = 0, k = 0;
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i < len && p[i] == '-')
-		return false; /* a keyword starts with a letter or digit */
-	for (char u; i < len && (u = ehlo_kw_upper[p[i]]) != 0; i++)
-		if (k + 1 < kwsize)
-			kw[k++] = u;
+	size_t s, i, k = 0;
+	bool found = ehlo_kw_span(p, len, &s, &i);
+	for (size_t j = s; found && j < i && k + 1 < kwsize; j++)
+		kw[k++] = ehlo_kw_upper[p[j]];
 	if (kwsize)
-		kw[k < kwsize ? k : kwsize - 1] = '\0';
-	if (k == 0)
+		kw[k] = '\0';
+	if (!found)
 		return false;
 	if (i < len && p[i] == '=') /* old "AUTH=LOGIN PLAIN" form */
 		i++;
@@ -294,13 +305,6 @@ unsigned smtp_ext_bit(const char *kw)
 
 unsigned smtp_ehlo_line_ext(const uint8_t *p, size_t len)
 {
-	size_t i = 0;
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	size_t k = i;
-	while (k < len && ehlo_kw_upper[p[k]])
-		k++;
-	if (i < len && p[i] == '-')
-		return 0; /* a keyword starts with a letter or digit (smtp_ehlo_keyword) */
-	return ext_bit_n(p + i, k - i);
+	size_t s, e;
+	return ehlo_kw_span(p, len, &s, &e) ? ext_bit_n(p + s, e - s) : 0;
 }
