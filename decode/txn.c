@@ -107,8 +107,15 @@ static void *grow(void *arr, size_t *alloc, size_t need, size_t size)
 
 /* A command that is not kept: its memory serves the next one (commands
  * come and go one after another; a malloc and free each cost more). Such
- * commands have room for a line of at least TXN_SPARE_LINE - 1 bytes. */
+ * commands get room for a line of at least TXN_SPARE_LINE - 1 bytes. */
 #define TXN_SPARE_LINE 128
+
+/* Bytes of line (its NUL included) a command not kept is allocated with. */
+static size_t spare_line_room(size_t len)
+{
+	return len < TXN_SPARE_LINE ? TXN_SPARE_LINE : len + 1;
+}
+
 static void command_recycle(struct txn_session *s, struct txn_command *c)
 {
 	if (c->pooled || s->spare_cmd) {
@@ -117,7 +124,7 @@ static void command_recycle(struct txn_session *s, struct txn_command *c)
 	}
 	txn_reply_clear(&c->reply);
 	s->spare_cmd = c;
-	s->spare_line_cap = c->line_len < TXN_SPARE_LINE ? TXN_SPARE_LINE : c->line_len + 1;
+	s->spare_line_cap = spare_line_room(c->line_len);
 }
 
 static void command_done(struct txn_session *s, struct txn_command *c)
@@ -371,9 +378,6 @@ static void txn_answer(struct txn_session *s, struct txn_inflight *f, const stru
 		txn_done(s, t);
 }
 
-/* The outcome of a HELO/EHLO/LHLO (r NULL: no reply seen). Only an accepted one
- * resets the session (RFC 5321 4.1.4) and names the client; a refused one
- * fills in the name only while none was accepted. */
 /* A session-level reply (greeting, HELO/EHLO): copied whole, or with
  * TXN_KEEP_OUTCOMES its code, line count and time only (no text). */
 static void session_reply_keep(const struct txn_session *s, struct txn_reply *dst, const struct smtp_reply *r,
@@ -389,6 +393,9 @@ static void session_reply_keep(const struct txn_session *s, struct txn_reply *ds
 	dst->ts = ts;
 }
 
+/* The outcome of a HELO/EHLO/LHLO (r NULL: no reply seen). Only an accepted one
+ * resets the session (RFC 5321 4.1.4) and names the client; a refused one
+ * fills in the name only while none was accepted. */
 static void helo_answered(struct txn_session *s, const struct txn_inflight *f, const struct smtp_reply *r,
 			  int64_t ts)
 {
@@ -473,7 +480,7 @@ static struct txn_command *command_new(struct txn_session *s, const struct smtp_
 		s->spare_cmd = NULL;
 	}
 	if (!c) /* a command not kept may serve again (command_recycle): room for most lines */
-		c = xmalloc(sizeof *c + (s->keep != TXN_KEEP_ALL && len < TXN_SPARE_LINE ? TXN_SPARE_LINE : len + 1));
+		c = xmalloc(sizeof *c + (s->keep != TXN_KEEP_ALL ? spare_line_room(len) : len + 1));
 	memset(c, 0, sizeof *c);
 	c->pooled = pooled;
 	c->seq = seq;
