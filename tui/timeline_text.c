@@ -24,6 +24,18 @@ static void tl_uint(FILE *f, unsigned long long v)
 	fwrite(p, 1, (size_t)(end - p), f);
 }
 
+/* The start of a transcript line: seconds since the session began, who spoke. */
+static void tl_when(FILE *f, int64_t usec, char who)
+{
+	char rel[48];
+	timeline_fixed(rel, sizeof rel, usec, 6, 3, true, 9);
+	fputs("  ", f);
+	fputs(rel, f);
+	fputs("s  ", f);
+	fputc(who, f);
+	fputs(": ", f);
+}
+
 /* The first line of a reply's text, cut at max bytes. */
 static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
 {
@@ -71,11 +83,7 @@ static void tl_explain_line(FILE *f, const struct txn_reply *r, enum smtp_stage 
 static void tl_command(FILE *f, const struct capture_session *s, const struct txn_command *c,
 		       const struct timeline_opts *o)
 {
-	char rel[48];
-	timeline_fixed(rel, sizeof rel, c->ts - s->start, 6, 3, true, 9);
-	fputs("  ", f);
-	fputs(rel, f);
-	fputs("s  C: ", f);
+	tl_when(f, c->ts - s->start, 'C');
 	size_t shown = c->line_len;
 	if (!o->show_secrets && c->secret_at < c->line_len)
 		shown = c->secret_at;
@@ -234,9 +242,7 @@ void timeline_text_session(FILE *f, const struct capture_session *s, const struc
 	tl_session_facts(f, s);
 	tl_session_tls_auth(f, s);
 	if (m->greeting.code) {
-		char rel[48];
-		timeline_fixed(rel, sizeof rel, m->greeting.ts - s->start, 6, 3, true, 9);
-		fprintf(f, "  %ss  S: ", rel);
+		tl_when(f, m->greeting.ts - s->start, 'S');
 		tl_reply_first(f, &m->greeting, 160);
 		fputc('\n', f);
 	}
