@@ -36,7 +36,7 @@ static uint8_t to_upper(uint8_t c)
 	return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 32) : c;
 }
 
-static inline bool ieq(const uint8_t *p, size_t len, const char *s)
+static bool ieq(const uint8_t *p, size_t len, const char *s)
 {
 	size_t n = strlen(s);
 	if (len != n)
@@ -47,7 +47,7 @@ static inline bool ieq(const uint8_t *p, size_t len, const char *s)
 	return true;
 }
 
-static inline bool iprefix(const uint8_t *p, size_t len, const char *s)
+static bool iprefix(const uint8_t *p, size_t len, const char *s)
 {
 	size_t n = strlen(s);
 	return len >= n && ieq(p, n, s);
