@@ -66,24 +66,29 @@ static char *write_str(const uint8_t *p, size_t len, bool buffered)
 	return mem;
 }
 
+/* The writer's rendering of p[0..len) (at most 80 bytes) is the reference's. */
+static void check_str(const uint8_t *p, size_t len, bool buffered)
+{
+	char want[80 * 6 + 3];
+	ref_escape(p, len, want);
+	char *got = write_str(p, len, buffered);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 /* Every byte value at every offset of a word, among plain bytes of several
  * lengths (the writer checks 8 bytes at a time). */
 static void test_json_escape_every_byte(void **state)
 {
 	(void)state;
 	uint8_t in[40];
-	char *want = malloc(40 * 6 + 3);
 	for (int c = 0; c < 256; c++)
 		for (size_t len = 1; len <= 24; len++)
 			for (size_t at = 0; at < len; at += 3) {
 				memset(in, 'x', sizeof in);
 				in[at] = (uint8_t)c;
-				ref_escape(in, len, want);
-				char *got = write_str(in, len, (c + len) % 2 == 0);
-				assert_string_equal(got, want);
-				free(got);
+				check_str(in, len, (c + len) % 2 == 0);
 			}
-	free(want);
 }
 
 /* Longer strings (the writer checks and copies 16 bytes at a time, the last
@@ -93,19 +98,14 @@ static void test_json_escape_blocks(void **state)
 	(void)state;
 	static const uint8_t specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, ' ', '~'};
 	uint8_t in[80];
-	char *want = malloc(80 * 6 + 3);
 	for (size_t k = 0; k < sizeof specials; k++)
 		for (size_t len = 15; len <= 66; len++)
 			for (size_t at = 0; at < len; at++) {
 				for (size_t i = 0; i < len; i++)
 					in[i] = (uint8_t)('a' + i % 26);
 				in[at] = specials[k];
-				ref_escape(in, len, want);
-				char *got = write_str(in, len, (at + len) % 2 == 0);
-				assert_string_equal(got, want);
-				free(got);
+				check_str(in, len, (at + len) % 2 == 0);
 			}
-	free(want);
 }
 
 /* Many strings into one buffered writer: values of every length land at
