@@ -47,23 +47,42 @@ static void ref_escape(const uint8_t *p, size_t len, char *out)
 	out[o] = '\0';
 }
 
+/* A writer into memory: mem_json_open, write, then mem_json_close gives the text. */
+struct mem_json {
+	char *mem;
+	size_t size;
+	FILE *f;
+	struct json *j;
+};
+
+static struct json *mem_json_open(struct mem_json *m, bool buffered, bool pretty)
+{
+	m->mem = NULL;
+	m->size = 0;
+	m->f = open_memstream(&m->mem, &m->size);
+	assert_non_null(m->f);
+	m->j = malloc(sizeof *m->j);
+	if (buffered)
+		json_init_buffered(m->j, m->f, pretty);
+	else
+		json_init(m->j, m->f, pretty);
+	return m->j;
+}
+
+static char *mem_json_close(struct mem_json *m)
+{
+	json_flush(m->j);
+	free(m->j);
+	fclose(m->f);
+	return m->mem;
+}
+
 /* What the writer makes of one string value. */
 static char *write_str(const uint8_t *p, size_t len, bool buffered)
 {
-	char *mem = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&mem, &size);
-	assert_non_null(f);
-	struct json *j = malloc(sizeof *j);
-	if (buffered)
-		json_init_buffered(j, f, false);
-	else
-		json_init(j, f, false);
-	json_strn(j, p, len);
-	json_flush(j);
-	free(j);
-	fclose(f);
-	return mem;
+	struct mem_json m;
+	json_strn(mem_json_open(&m, buffered, false), p, len);
+	return mem_json_close(&m);
 }
 
 /* The writer's rendering of p[0..len) (at most 80 bytes) is the reference's. */
@@ -113,11 +132,8 @@ static void test_json_escape_blocks(void **state)
 static void test_json_escape_across_flushes(void **state)
 {
 	(void)state;
-	char *mem = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&mem, &size);
-	struct json *j = malloc(sizeof *j);
-	json_init_buffered(j, f, false);
+	struct mem_json m;
+	struct json *j = mem_json_open(&m, true, false);
 	json_arr_begin(j);
 	size_t cap = 1 << 20, o = 0;
 	char *want = malloc(cap);
@@ -139,9 +155,7 @@ static void test_json_escape_across_flushes(void **state)
 	want[o++] = ']';
 	want[o] = '\0';
 	json_arr_end(j);
-	json_flush(j);
-	free(j);
-	fclose(f);
+	char *mem = mem_json_close(&m);
 	assert_true(o > 2 * JSON_BUF_SIZE);
 	assert_string_equal(mem, want);
 	free(mem);
@@ -160,14 +174,8 @@ static void test_json_utf8(void **state)
 
 static char *write_doc(bool buffered, bool pretty, size_t big)
 {
-	char *mem = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&mem, &size);
-	struct json *j = malloc(sizeof *j);
-	if (buffered)
-		json_init_buffered(j, f, pretty);
-	else
-		json_init(j, f, pretty);
+	struct mem_json m;
+	struct json *j = mem_json_open(&m, buffered, pretty);
 	json_obj_begin(j);
 	JSON_KV_STR(j, "name", "value"); /* keys quoted at compile time ... */
 	json_key(j, "quote\"key\n"); /* ... and a key from the network: escaped */
@@ -195,9 +203,7 @@ static char *write_doc(bool buffered, bool pretty, size_t big)
 	free(long_value);
 	json_obj_end(j);
 	json_end_line(j);
-	free(j);
-	fclose(f);
-	return mem;
+	return mem_json_close(&m);
 }
 
 static void test_json_document(void **state)
@@ -230,11 +236,8 @@ static void test_json_document(void **state)
 static void test_json_key_reused_buffer(void **state)
 {
 	(void)state;
-	char *mem = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&mem, &size);
-	struct json *j = malloc(sizeof *j);
-	json_init_buffered(j, f, false);
+	struct mem_json m;
+	struct json *j = mem_json_open(&m, true, false);
 	char key[64];
 	json_obj_begin(j);
 	for (int round = 0; round < 2; round++) {
@@ -258,8 +261,7 @@ static void test_json_key_reused_buffer(void **state)
 	}
 	json_obj_end(j);
 	json_end_line(j);
-	free(j);
-	fclose(f);
+	char *mem = mem_json_close(&m);
 	const char *once = "\"SIZE\":1,\"SIZ\":2,\"BODY\":3,\"a\\\"b\":4,"
 			   "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":5,\"lit\":6";
 	char want[512];
