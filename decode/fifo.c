@@ -10,6 +10,7 @@ struct fifo {
 	pthread_cond_t not_empty, not_full;
 	void **items; /* ring */
 	size_t cap, head, len;
+	size_t wake; /* items queued before a waiting consumer is woken */
 	bool closed;
 };
 
@@ -17,6 +18,7 @@ struct fifo *fifo_new(size_t cap)
 {
 	struct fifo *q = xcalloc(1, sizeof *q);
 	q->cap = cap ? cap : 1;
+	q->wake = 1;
 	q->items = xcalloc(q->cap, sizeof *q->items);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
@@ -44,7 +46,8 @@ bool fifo_push(struct fifo *q, void *p)
 	if (ok) {
 		q->items[(q->head + q->len) % q->cap] = p;
 		q->len++;
-		pthread_cond_signal(&q->not_empty);
+		if (q->len >= q->wake)
+			pthread_cond_signal(&q->not_empty);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return ok;
@@ -63,11 +66,19 @@ static void *fifo_take(struct fifo *q)
 void *fifo_pop(struct fifo *q)
 {
 	pthread_mutex_lock(&q->mu);
-	while (q->len == 0 && !q->closed)
-		pthread_cond_wait(&q->not_empty, &q->mu);
+	if (q->len == 0)
+		while (q->len < q->wake && !q->closed)
+			pthread_cond_wait(&q->not_empty, &q->mu);
 	void *p = q->len ? fifo_take(q) : NULL;
 	pthread_mutex_unlock(&q->mu);
 	return p;
+}
+
+void fifo_set_wake(struct fifo *q, size_t n)
+{
+	pthread_mutex_lock(&q->mu);
+	q->wake = n < 1 ? 1 : n > q->cap ? q->cap : n;
+	pthread_mutex_unlock(&q->mu);
 }
 
 void *fifo_try_pop(struct fifo *q)

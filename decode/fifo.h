@@ -19,6 +19,11 @@ bool fifo_push(struct fifo *q, void *p);
 /* Take the oldest item, waiting while the queue is empty; NULL once the queue
  * is closed and empty. */
 void *fifo_pop(struct fifo *q);
+/* A consumer that finds the queue empty sleeps until n items are queued (or
+ * the queue closes) instead of one: a wake-up per n items when the producer
+ * is the faster side. Only for queues whose items all come back to the
+ * consumer's side (n <= cap), so that n are eventually queued. */
+void fifo_set_wake(struct fifo *q, size_t n);
 /* Take the oldest item without waiting; NULL when there is none. */
 void *fifo_try_pop(struct fifo *q);
 /* No more pushes: a waiting producer gives up, the consumer drains what is

@@ -27,6 +27,10 @@
  * thread starts at the flow table. */
 #define PCAP_IN_CHUNK (1024 * 1024)
 #define PCAP_IN_CHUNKS 4 /* chunks in flight: the memory read ahead */
+/* The reader, faster than the decoder, waits for this many chunks to come
+ * back before it goes on: a wake-up (a system call and a switch between
+ * cores) per 2 MB read instead of per 1 MB. */
+#define PCAP_IN_REFILL 2
 
 struct pcap_chunk {
 	size_t size; /* bytes of data */
@@ -316,6 +320,7 @@ bool pcap_in_prefetch(struct pcap_in *r)
 	struct pcap_ahead *a = xcalloc(1, sizeof *a);
 	a->full = fifo_new(PCAP_IN_CHUNKS);
 	a->empty = fifo_new(PCAP_IN_CHUNKS);
+	fifo_set_wake(a->empty, PCAP_IN_REFILL);
 	for (int i = 0; i < PCAP_IN_CHUNKS; i++)
 		fifo_push(a->empty, pcap_chunk_new(PCAP_IN_CHUNK));
 	r->ahead = a;
