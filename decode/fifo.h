@@ -20,9 +20,10 @@ bool fifo_push(struct fifo *q, void *p);
  * is closed and empty. */
 void *fifo_pop(struct fifo *q);
 /* A consumer that finds the queue empty sleeps until n items are queued (or
- * the queue closes) instead of one: a wake-up per n items when the producer
- * is the faster side. Only for queues whose items all come back to the
- * consumer's side (n <= cap), so that n are eventually queued. */
+ * the queue closes) instead of one: a wake-up per n items when it is the
+ * faster side. Only where n items are sure to come (items that all return to
+ * the consumer's side, n <= cap) or the producer closes the queue when it
+ * stops, and where no one waits for an item sooner. */
 void fifo_set_wake(struct fifo *q, size_t n);
 /* Take the oldest item without waiting; NULL when there is none. */
 void *fifo_try_pop(struct fifo *q);

@@ -409,6 +409,11 @@ void pcap_in_set_idle(struct pcap_in *r, void (*idle)(void *arg), void *arg)
 	r->idle_arg = arg;
 }
 
+bool pcap_in_is_file(const struct pcap_in *r)
+{
+	return r->pipe_fd < 0;
+}
+
 const char *pcap_in_error(const struct pcap_in *r)
 {
 	return r->err;

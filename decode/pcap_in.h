@@ -41,6 +41,8 @@ bool pcap_in_prefetch(struct pcap_in *r);
  * the flow table and the next one must be waited for, so the caller can
  * show what is complete. Never called for a regular file. */
 void pcap_in_set_idle(struct pcap_in *r, void (*idle)(void *arg), void *arg);
+/* True when the input is a regular file (it never waits for a writer). */
+bool pcap_in_is_file(const struct pcap_in *r);
 /* Read up to max_packets packets (0: no limit) into t. */
 enum pcap_in_status pcap_in_step(struct pcap_in *r, struct flow_table *t, size_t max_packets);
 /* libpcap's message after PCAP_IN_ERROR ("" otherwise); owned by r. */

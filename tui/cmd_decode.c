@@ -53,6 +53,9 @@ struct decode_run {
  * of DECODE_BATCH: the memory the writer may lag by. */
 #define DECODE_BATCH 32
 #define DECODE_WRITE_QUEUE 8
+/* Reading a file, the writer (faster than the decoder) sleeps until this many
+ * batches are ready: half the wake-ups, sessions written a batch later. */
+#define DECODE_WRITER_WAKE 2
 
 static void decode_usage(FILE *f)
 {
@@ -366,6 +369,8 @@ int cmd_decode(int argc, char **argv)
 	/* three threads: reading ahead, decoding (here), writing behind */
 	pcap_in_prefetch(in);
 	decode_writer_start(&r);
+	if (r.done && pcap_in_is_file(in)) /* nothing waits for its output before the end */
+		fifo_set_wake(r.done, DECODE_WRITER_WAKE);
 	pcap_in_set_idle(in, decode_idle, &r);
 	enum pcap_in_status st;
 	while ((st = pcap_in_step(in, capture_flows(c), 0)) == PCAP_IN_MORE)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +116,33 @@ static void read_expect(const char *path, const char *filter, enum pcap_in_statu
 	rec_free(&r);
 }
 
+/* The file at path through a pipe (it fits in the pipe's buffer): not a
+ * regular file, and the same packets. */
+static void pipe_read_expect(const char *path, uint64_t want_packets)
+{
+	static uint8_t data[32768];
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	size_t n = fread(data, 1, sizeof data, fp);
+	fclose(fp);
+	assert_true(n > 0 && n < sizeof data);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], data, n), (ssize_t)n);
+	close(fds[1]);
+	char dev[64], err[512];
+	snprintf(dev, sizeof dev, "/dev/fd/%d", fds[0]);
+	struct pcap_in *in = pcap_in_open(dev, NULL, err, sizeof err);
+	assert_non_null(in);
+	assert_false(pcap_in_is_file(in));
+	struct flow_table *t = flow_table_new(NULL, NULL, NULL);
+	assert_int_equal(pcap_in_step(in, t, 0), PCAP_IN_EOF);
+	assert_int_equal(pcap_in_packets(in), want_packets);
+	pcap_in_close(in);
+	flow_table_free(t);
+	close(fds[0]);
+}
+
 static void test_pcap_roundtrip_and_filter(void **state)
 {
 	(void)state;
@@ -137,6 +165,7 @@ static void test_pcap_roundtrip_and_filter(void **state)
 	struct pcap_in *in = pcap_in_open(path, NULL, err, sizeof err);
 	assert_non_null(in);
 	assert_string_equal(pcap_in_linktype_name(in), "LINUX_SLL2");
+	assert_true(pcap_in_is_file(in));
 	int steps = 0;
 	while (pcap_in_step(in, t, 3) == PCAP_IN_MORE)
 		steps++;
@@ -146,6 +175,7 @@ static void test_pcap_roundtrip_and_filter(void **state)
 	pcap_in_close(in);
 	assert_int_equal(flow_table_stats(t)->flows, 2);
 	flow_table_free(t);
+	pipe_read_expect(path, 14);
 	/* standard input */
 	assert_non_null(freopen(path, "rb", stdin));
 	read_expect("-", NULL, PCAP_IN_EOF, 2, "EHLO me\r\n");
