@@ -802,9 +802,68 @@ static void flow_format_v4(const struct flow_endpoint *e, char *out, size_t outl
 	flow_copy_out(out, outlen, tmp, (size_t)(p - tmp));
 }
 
+/* The longest run of two or more zero groups (the first of equal ones), as
+ * RFC 5952 4.2 compresses it: *base -1 when there is none. */
+static void flow_v6_zero_run(const uint16_t *w, int *base, int *len)
+{
+	*base = -1;
+	*len = 0;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && w[j] == 0)
+			j++;
+		if (j - i >= 2 && j - i > *len) {
+			*base = i;
+			*len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+}
+
+static char *flow_put_hex(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned n = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1;
+	for (unsigned i = n; i-- > 0; v >>= 4)
+		p[i] = hex[v & 0xf];
+	return p + n;
+}
+
+/* An IPv6 address as inet_ntop writes it (RFC 5952: lower-case hex, the
+ * longest zero run as "::", IPv4-mapped and -compatible addresses with a
+ * dotted quad), without its printf per group. Returns the end. */
+static char *flow_put_v6(char *p, const uint8_t *a)
+{
+	uint16_t w[8];
+	int base, len;
+	for (int i = 0; i < 8; i++)
+		w[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	flow_v6_zero_run(w, &base, &len);
+	for (int i = 0; i < 8; i++) {
+		if (base >= 0 && i >= base && i < base + len) {
+			if (i == base)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && base == 0 && (len == 6 || (len == 5 && w[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				if (k > 12)
+					*p++ = '.';
+				p = flow_put_dec(p, a[k]);
+			}
+			return p;
+		}
+		p = flow_put_hex(p, w[i]);
+	}
+	if (base >= 0 && base + len == 8)
+		*p++ = ':';
+	return p;
+}
+
 void flow_endpoint_format(const struct flow *f, enum flow_dir side, char *out, size_t outlen)
 {
-	char a[INET6_ADDRSTRLEN];
 	const struct flow_endpoint *e = &f->ep[side];
 	if (!outlen)
 		return;
@@ -812,13 +871,9 @@ void flow_endpoint_format(const struct flow *f, enum flow_dir side, char *out, s
 		flow_format_v4(e, out, outlen);
 		return;
 	}
-	if (!inet_ntop(AF_INET6, e->addr, a, sizeof a))
-		a[0] = '\0';
-	char tmp[sizeof a + 8], *p = tmp;
-	size_t al = strlen(a);
+	char tmp[INET6_ADDRSTRLEN + 8], *p = tmp;
 	*p++ = '[';
-	memcpy(p, a, al);
-	p += al;
+	p = flow_put_v6(p, e->addr);
 	*p++ = ']';
 	*p++ = ':';
 	p = flow_put_dec(p, e->port);

@@ -479,6 +479,50 @@ static void test_flow_endpoint_format(void **state)
 	}
 }
 
+/* The IPv6 text against inet_ntop for every pattern of zero groups (which
+ * run is compressed, ties, runs at either end), group values of every hex
+ * digit count, and IPv4-mapped and -compatible addresses. */
+static void test_flow_endpoint_v6_patterns(void **state)
+{
+	(void)state;
+	static const uint16_t vals[] = {0x1, 0xf, 0x10, 0xab, 0x100, 0xfff, 0x1000, 0xffff, 0x2001, 0xdb8};
+	unsigned seed = 1;
+	size_t checked = 0;
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (int round = 0; round < 12; round++) {
+			struct flow f;
+			memset(&f, 0, sizeof f);
+			f.version = 6;
+			uint8_t *a = f.ep[FLOW_S2C].addr;
+			for (int g = 0; g < 8; g++) {
+				seed = seed * 1103515245u + 12345u;
+				uint16_t v = (mask >> g & 1) ? 0 : vals[(seed >> 16) % (sizeof vals / sizeof vals[0])];
+				if (round == 1 && g == 5 && mask == 0x1f)
+					v = 0xffff; /* ::ffff:w.x.y.z */
+				a[2 * g] = (uint8_t)(v >> 8);
+				a[2 * g + 1] = (uint8_t)v;
+			}
+			f.ep[FLOW_S2C].port = (uint16_t)(seed % 65536);
+			char ip[INET6_ADDRSTRLEN], want[80], got[80];
+			assert_non_null(inet_ntop(AF_INET6, a, ip, sizeof ip));
+			snprintf(want, sizeof want, "[%s]:%u", ip, (unsigned)f.ep[FLOW_S2C].port);
+			flow_endpoint_format(&f, FLOW_S2C, got, sizeof got);
+			assert_string_equal(got, want);
+			checked++;
+		}
+	}
+	assert_int_equal(checked, 256 * 12);
+	/* the longest possible text fits */
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	f.version = 6;
+	memset(f.ep[FLOW_C2S].addr, 0xff, 16);
+	f.ep[FLOW_C2S].port = 65535;
+	char got[80];
+	flow_endpoint_format(&f, FLOW_C2S, got, sizeof got);
+	assert_string_equal(got, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_flow_idle_and_full),
 		cmocka_unit_test(test_flow_ooo_cap),
 		cmocka_unit_test(test_flow_endpoint_format),
+		cmocka_unit_test(test_flow_endpoint_v6_patterns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
