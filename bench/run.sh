@@ -10,7 +10,8 @@
 # Settings (environment):
 #   BENCH_SIZE_MB=1000      size of the main capture (10^6 bytes); a quarter-size
 #                           capture is made too, to see whether memory grows with size
-#   BENCH_RUNS=3            runs of each fast command (the best wall time counts)
+#   BENCH_RUNS=3            runs of each fast command (the best wall time counts; on the
+#                           main capture the bare loop and both decodes take turns)
 #   BENCH_SLOW_RUNS=1       runs of tshark and Suricata
 #   BENCH_PREFIX_MB=100     tshark and Suricata first read a capture of this size (the
 #                           first conversations of the same stream)...
@@ -227,34 +228,87 @@ label_of() {
 	esac
 }
 
-# run_smtpscope MODE FILE RUNS NAME: time decode --MODE on FILE; sets SECS_MODE_NAME,
-# RSS_MODE_NAME and TXN_NAME (the transactions smtpscope counted).
+# smtpscope_row MODE FILE RUNS NAME: record a measured decode --MODE of FILE (M_*,
+# $W/err.best); sets SECS_MODE_NAME, RSS_MODE_NAME and TXN_NAME (the
+# transactions smtpscope counted).
+smtpscope_row() {
+	TXN=$(stat_of transactions "$W/err.best")
+	# the best run's CPU time by thread (read-ahead, decoding, writing)
+	sed -n 's/^smtpscope decode: cpu s: //p' "$W/err.best" | head -n 1 >"$W/threads-$1-$4"
+	cp "$W/err.best" "$W/stats-$1-$(basename "$2")"
+	row "smtpscope decode --$1" "$(label_of "$2")" "$(fsize "$2")" "$3" "$M_SECS" "$M_RSS" "$TXN" ""
+	eval "SECS_$1_$4=\$M_SECS RSS_$1_$4=\$M_RSS TXN_$4=\$TXN"
+}
+
+# run_smtpscope MODE FILE RUNS NAME: time decode --MODE on FILE, RUNS times in a row.
 run_smtpscope() {
 	cmdline "$SMTPSCOPE decode --$1 --thread-times $2 > /dev/null"
 	if measure "$3" /dev/null "$SMTPSCOPE" decode --"$1" --thread-times "$2"; then
-		TXN=$(stat_of transactions "$W/err")
-		# the best run's CPU time by thread (read-ahead, decoding, writing)
-		sed -n 's/^smtpscope decode: cpu s: //p' "$W/err.best" | head -n 1 >"$W/threads-$1-$4"
-		cp "$W/err" "$W/stats-$1-$(basename "$2")"
-		row "smtpscope decode --$1" "$(label_of "$2")" "$(fsize "$2")" "$3" "$M_SECS" "$M_RSS" "$TXN" ""
-		eval "SECS_$1_$4=\$M_SECS RSS_$1_$4=\$M_RSS TXN_$4=\$TXN"
+		smtpscope_row "$@"
 	else
 		row "smtpscope decode --$1" "$(label_of "$2")" "$(fsize "$2")" "$3" "" "" "" "$M_NOTE"
 	fi
 }
 
+# The ratios to the bare loop compare runs made minutes apart on a machine
+# whose speed drifts: the loop and both decodes of the main capture are run
+# in turns (loop, --json, --summary; RUNS rounds), each keeping its best.
+# best_take KEY: after a single-run measure, keep it under KEY when it is the
+# fastest so far (its stderr as $W/err.best.KEY); the peak RSS is the highest.
+best_take() {
+	eval "bs=\${BEST_SECS_$1:-} br=\${BEST_RSS_$1:-}"
+	if [ -z "$M_SECS" ]; then
+		eval "BEST_NOTE_$1=\$M_NOTE"
+	elif [ -z "$bs" ] || awk -v a="$M_SECS" -v b="$bs" 'BEGIN { exit !(a < b) }'; then
+		eval "BEST_SECS_$1=\$M_SECS BEST_CPU_$1=\$M_CPU"
+		cp "$W/err.best" "$W/err.best.$1"
+	fi
+	if num "${M_RSS:-x}" && { [ -z "$br" ] || [ "$M_RSS" -gt "$br" ]; }; then
+		eval "BEST_RSS_$1=\$M_RSS"
+	fi
+}
+
+# best_use KEY: M_SECS, M_CPU, M_RSS, M_NOTE and $W/err.best from what KEY kept; false when no run succeeded.
+best_use() {
+	eval "M_SECS=\${BEST_SECS_$1:-} M_CPU=\${BEST_CPU_$1:-} M_RSS=\${BEST_RSS_$1:-} M_NOTE=\${BEST_NOTE_$1:-}"
+	[ -n "$M_SECS" ] || return 1
+	cp "$W/err.best.$1" "$W/err.best"
+}
+
+# measure_main_in_turns: the bare loop, --json and --summary on the main capture.
+measure_main_in_turns() {
+	cmdline "$PCAPREAD $MAIN"
+	cmdline "$SMTPSCOPE decode --json --thread-times $MAIN > /dev/null"
+	cmdline "$SMTPSCOPE decode --summary --thread-times $MAIN > /dev/null"
+	round=0
+	while [ $round -lt "$RUNS" ]; do
+		round=$((round + 1))
+		measure 1 "$W/pcapread.out" "$PCAPREAD" "$MAIN"
+		best_take floor
+		for m in json summary; do
+			measure 1 /dev/null "$SMTPSCOPE" decode --"$m" --thread-times "$MAIN"
+			best_take "$m"
+		done
+	done
+	if best_use floor; then
+		SECS_floor=$M_SECS
+		row "pcapread (bare libpcap loop)" "$(label_of "$MAIN")" "$MAIN_BYTES" "$RUNS" "$M_SECS" "$M_RSS" "" ""
+	else
+		SECS_floor=""
+		row "pcapread (bare libpcap loop)" "$(label_of "$MAIN")" "$MAIN_BYTES" "$RUNS" "" "" "" "$M_NOTE"
+	fi
+	for m in json summary; do
+		if best_use "$m"; then
+			smtpscope_row "$m" "$MAIN" "$RUNS" main
+		else
+			row "smtpscope decode --$m" "$(label_of "$MAIN")" "$(fsize "$MAIN")" "$RUNS" "" "" "" "$M_NOTE"
+		fi
+	done
+}
+
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
 say "bench: measuring (best of $RUNS runs for the fast commands, $SLOW_RUNS for tshark/Suricata)..." >&2
-cmdline "$PCAPREAD $MAIN"
-if measure "$RUNS" "$W/pcapread.out" "$PCAPREAD" "$MAIN"; then
-	SECS_floor=$M_SECS
-	row "pcapread (bare libpcap loop)" "$(label_of "$MAIN")" "$MAIN_BYTES" "$RUNS" "$M_SECS" "$M_RSS" "" ""
-else
-	SECS_floor=""
-	row "pcapread (bare libpcap loop)" "$(label_of "$MAIN")" "$MAIN_BYTES" "$RUNS" "" "" "" "$M_NOTE"
-fi
-run_smtpscope json "$MAIN" "$RUNS" main
-run_smtpscope summary "$MAIN" "$RUNS" main
+measure_main_in_turns
 run_smtpscope json "$QUARTER" "$RUNS" quarter
 if [ "$PREFIX" != "$MAIN" ]; then
 	[ "$PREFIX" = "$QUARTER" ] || run_smtpscope json "$PREFIX" "$RUNS" prefix
@@ -410,7 +464,8 @@ report() {
 	     $1 == "duplicate" { printf "             %-22s left out: the same conversation as %s\n", $2, $4 }' "$MAIN.manifest"
 	say "transactions in it: ${TXN_main:-?} (smtpscope's statistics)${JSON_COUNT:+; JSON: ${JSON_COUNT% *} sessions, ${JSON_COUNT#* } transactions}"
 	say "The smaller captures hold the first conversations of the same stream."
-	say "Times: wall clock, best of the runs, page cache warm; cpu s: user + system time of that run, all threads"
+	say "Times: wall clock, best of the runs (on ${SIZE_MB}MB the loop, --json and --summary in turns), page cache warm;"
+	say "cpu s: user + system time of that run, all threads"
 	say "(smtpscope decodes a file in three threads: libpcap reading ahead, decoding, writing); MB = 10^6 bytes;"
 	say "peak RSS from GNU time${GNUTIME:+ (%M)}. The bare loop reads through the same 1 MB stdio buffer smtpscope gives libpcap."
 	say "Load average ${LOAD_START:-?} at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null) at the end" \
