@@ -1,7 +1,7 @@
 /* bytes.h - small helpers for hot paths over untrusted bytes: tests on 8
  * bytes at once ("has a byte less than n", "has a byte equal to c", exact as
  * booleans), runs of printable ASCII found 16 (SSE2) or 8 bytes at a time,
- * and decimal digits without printf. */
+ * and decimal and hex digits without printf. */
 #ifndef SMTPSCOPE_BYTES_H
 #define SMTPSCOPE_BYTES_H
 #include <stdbool.h>
@@ -101,6 +101,19 @@ static inline char *bytes_utoa_pad(uint64_t v, unsigned min, char *end)
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
+	} while (v || (unsigned)(end - p) < min);
+	return p;
+}
+
+/* v in lower-case hex, at least min digits (zeros before), written backwards
+ * ending at end (room for max(16, min) bytes before it); returns where they
+ * begin. */
+static inline char *bytes_xtoa_pad(uint64_t v, unsigned min, char *end)
+{
+	char *p = end;
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
 	} while (v || (unsigned)(end - p) < min);
 	return p;
 }

@@ -820,12 +820,11 @@ static void flow_v6_zero_run(const uint16_t *w, int *base, int *len)
 	}
 }
 
+/* v (a 16-bit group) in hex at p; returns the end. */
 static char *flow_put_hex(char *p, unsigned v)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned n = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1;
-	for (unsigned i = n; i-- > 0; v >>= 4)
-		p[i] = hex[v & 0xf];
+	bytes_xtoa_pad(v, 1, p + n); /* written in place: no copy */
 	return p + n;
 }
 

@@ -3,6 +3,7 @@
  * 2, HMAC-MD5 of RFC 2104 through OpenSSL), LOGIN (each step the base64 of
  * the value) and XOAUTH2 (Google/Microsoft documentation). */
 #include "probe/helpers.h"
+#include "decode/bytes.h"
 #include "decode/smtp.h"
 #include "decode/xmalloc.h"
 
@@ -68,11 +69,8 @@ bool helper_auth_cram_md5(const char *user, const char *secret, const uint8_t *c
 	char *msg = xmalloc(n + 1);
 	memcpy(msg, user, ul);
 	msg[ul] = ' ';
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned i = 0; i < mdlen; i++) {
-		msg[ul + 1 + 2 * i] = hex[md[i] >> 4];
-		msg[ul + 2 + 2 * i] = hex[md[i] & 15];
-	}
+	for (unsigned i = 0; i < mdlen; i++)
+		bytes_xtoa_pad(md[i], 2, msg + ul + 3 + 2 * i);
 	bool ok = helper_b64((const uint8_t *)msg, n, out);
 	OPENSSL_cleanse(md, sizeof md);
 	free(msg);

@@ -2,6 +2,7 @@
  * certificate chain (RFC 5280 fields: subject, issuer, validity, key, signature
  * algorithm, subjectAltName), verification and DANE outcome (RFC 6698). */
 #include "decode/buf.h"
+#include "decode/bytes.h"
 #include "decode/limits.h"
 #include "decode/printable.h"
 #include "decode/xmalloc.h"
@@ -75,12 +76,9 @@ static char *time_text(const ASN1_TIME *at, time_t *out)
 
 static void hex_digest(const unsigned char *md, unsigned n, char out[65])
 {
-	static const char hx[] = "0123456789abcdef";
 	unsigned i;
-	for (i = 0; i < n && i < 32; i++) {
-		out[2 * i] = hx[md[i] >> 4];
-		out[2 * i + 1] = hx[md[i] & 15];
-	}
+	for (i = 0; i < n && i < 32; i++)
+		bytes_xtoa_pad(md[i], 2, out + 2 * i + 2);
 	out[2 * i] = '\0';
 }
 

@@ -135,7 +135,6 @@ static inline bool json_plain(uint8_t c)
 
 static void json_write_special(struct json *j, const uint8_t *p, size_t len, size_t *i)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t c = p[*i];
 	size_t n = c < 0x80 ? 1 : utf8_seq_len(p + *i, len - *i);
 	if (n > 1) {
@@ -158,8 +157,7 @@ static void json_write_special(struct json *j, const uint8_t *p, size_t len, siz
 		e[1] = 't';
 	else if (c != '"' && c != '\\') {
 		memcpy(e, "\\u00", 4);
-		e[4] = hex[c >> 4];
-		e[5] = hex[c & 15];
+		bytes_xtoa_pad(c, 2, e + 6);
 		elen = 6;
 	}
 	json_put(j, e, elen);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "decode/buf.h"
+#include "decode/bytes.h"
 #include "decode/printable.h"
 #include "decode/reason.h"
 #include "decode/textmatch.h"
@@ -141,10 +142,35 @@ static void test_reason_names(void **state)
 	assert_int_equal(reason_from_name("bogus", 5), REASON_LAST);
 }
 
+/* Decimal and hex digits without printf, against printf: every digit count,
+ * zero padding below and above the digits' own length. */
+static void test_bytes_digits(void **state)
+{
+	(void)state;
+	uint64_t v = 0;
+	for (int k = 0; k < 2000; k++) {
+		unsigned min = (unsigned)(k % 20);
+		char want[48], end[48];
+		char *p = bytes_xtoa_pad(v, min, end + sizeof end);
+		snprintf(want, sizeof want, "%0*llx", (int)(min ? min : 1), (unsigned long long)v);
+		assert_int_equal((size_t)(end + sizeof end - p), strlen(want));
+		assert_memory_equal(p, want, strlen(want));
+		p = bytes_utoa_pad(v, min, end + sizeof end);
+		snprintf(want, sizeof want, "%0*llu", (int)(min ? min : 1), (unsigned long long)v);
+		assert_int_equal((size_t)(end + sizeof end - p), strlen(want));
+		assert_memory_equal(p, want, strlen(want));
+		v = v * 7 + (uint64_t)k; /* every digit count, up to 2^64 - 1 after wrapping */
+	}
+	char end[20];
+	char *p = bytes_xtoa_pad(UINT64_MAX, 1, end + 16);
+	assert_memory_equal(p, "ffffffffffffffff", 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_bytes_digits),
 		cmocka_unit_test(test_textmatch),
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_printable_runs),
