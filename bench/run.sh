@@ -228,10 +228,14 @@ label_of() {
 	esac
 }
 
-# smtpscope_row MODE FILE RUNS NAME: record a measured decode --MODE of FILE (M_*,
-# $W/err.best); sets SECS_MODE_NAME, RSS_MODE_NAME and TXN_NAME (the
-# transactions smtpscope counted).
+# smtpscope_row MODE FILE RUNS NAME: record a decode --MODE of FILE as measured
+# (M_*, $W/err.best; M_SECS empty: it failed, M_NOTE says why); sets
+# SECS_MODE_NAME, RSS_MODE_NAME and TXN_NAME (the transactions smtpscope counted).
 smtpscope_row() {
+	if [ -z "$M_SECS" ]; then
+		row "smtpscope decode --$1" "$(label_of "$2")" "$(fsize "$2")" "$3" "" "" "" "$M_NOTE"
+		return
+	fi
 	TXN=$(stat_of transactions "$W/err.best")
 	# the best run's CPU time by thread (read-ahead, decoding, writing)
 	sed -n 's/^smtpscope decode: cpu s: //p' "$W/err.best" | head -n 1 >"$W/threads-$1-$4"
@@ -243,11 +247,8 @@ smtpscope_row() {
 # run_smtpscope MODE FILE RUNS NAME: time decode --MODE on FILE, RUNS times in a row.
 run_smtpscope() {
 	cmdline "$SMTPSCOPE decode --$1 --thread-times $2 > /dev/null"
-	if measure "$3" /dev/null "$SMTPSCOPE" decode --"$1" --thread-times "$2"; then
-		smtpscope_row "$@"
-	else
-		row "smtpscope decode --$1" "$(label_of "$2")" "$(fsize "$2")" "$3" "" "" "" "$M_NOTE"
-	fi
+	measure "$3" /dev/null "$SMTPSCOPE" decode --"$1" --thread-times "$2" || M_SECS="" # any run failed
+	smtpscope_row "$@"
 }
 
 # The ratios to the bare loop compare runs made minutes apart on a machine
@@ -298,11 +299,8 @@ measure_main_in_turns() {
 		row "pcapread (bare libpcap loop)" "$(label_of "$MAIN")" "$MAIN_BYTES" "$RUNS" "" "" "" "$M_NOTE"
 	fi
 	for m in json summary; do
-		if best_use "$m"; then
-			smtpscope_row "$m" "$MAIN" "$RUNS" main
-		else
-			row "smtpscope decode --$m" "$(label_of "$MAIN")" "$(fsize "$MAIN")" "$RUNS" "" "" "" "$M_NOTE"
-		fi
+		best_use "$m"
+		smtpscope_row "$m" "$MAIN" "$RUNS" main
 	done
 }
 
