@@ -47,6 +47,11 @@ BIN      := $(if $(filter build,$(BUILD)),smtpscope,$(BUILD)/smtpscope)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Every fuzz target also builds with fuzz/replay.c (no libFuzzer needed), so
+# tests/it_fuzz_replay.sh can run its corpus in fuzz/corpus/ on every check.
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
 .PHONY: all check test asan deps install uninstall clean bench lint run fuzz
 
 all: $(BIN)
@@ -66,12 +71,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c fuzz/fuzz_frames.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_TUI_LINKED -DFUZZ_PROBE_LINKED -o $@ $< fuzz/replay.c $(LIB) $(LDLIBS)
+
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
 # Build everything, then run the unit tests and the integration scripts.
-check: $(BIN) $(UNIT_BIN)
+check: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY)
 	scripts/lint.sh
-	SMTPSCOPE="$(abspath $(BIN))" UNIT_DIR="$(abspath $(BUILD)/tests)" tests/run.sh
+	SMTPSCOPE="$(abspath $(BIN))" UNIT_DIR="$(abspath $(BUILD)/tests)" FUZZ_DIR="$(abspath $(BUILD)/fuzz)" tests/run.sh
 
 deps:
 	scripts/install-deps.sh
@@ -87,7 +96,6 @@ run: deps
 	./smtpscope
 
 # libFuzzer targets (clang): one binary per fuzz/fuzz_*.c in build-fuzz/.
-FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 fuzz:
 	@mkdir -p build-fuzz
 	for f in $(FUZZ_SRC); do \

@@ -130,6 +130,11 @@ struct dns_query *dns_query_tlsa(struct dns *d, const char *host, uint16_t port,
 /* The callback will not run. Safe from inside any callback. */
 void dns_query_cancel(struct dns_query *q);
 
+/* Presentation form of a name as the parser writes it (host names, canon):
+ * 255 wire octets, each at most 4 characters ("\DDD"), plus dots; with
+ * the terminating NUL. */
+#define DNS_NAME_TEXT_MAX 1100
+
 /* --- dns_msg.c: the wire-format parser, pure (also used by the tests) --- */
 
 /* Parse a response to a question for (qname, qtype) into r (zeroed by the

@@ -14,9 +14,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-/* Presentation form of a name: 255 wire octets, each at most 4 characters
- * ("\DDD"), plus dots. */
-#define DNS_NAME_TEXT_MAX 1100
 /* Compression pointers followed in one name before it is called a loop. */
 #define DNS_NAME_MAX_HOPS 64
 /* CNAME links followed from the question name. */
