@@ -3,6 +3,7 @@
 #include "bytes.h"
 
 #include <stdio.h>
+#include <string.h>
 
 size_t utf8_seq_len(const uint8_t *p, size_t len)
 {
@@ -46,49 +47,83 @@ static bool printable_byte_ok(uint8_t c)
 	return c >= 0x20 && c != 0x7F;
 }
 
+/* One piece of the rendering: a run of printable ASCII, one UTF-8 character,
+ * or the escape for one byte. */
+struct printable_unit {
+	const uint8_t *out; /* the rendering: into the input, or esc */
+	size_t out_len;
+	size_t in_len;  /* input bytes it stands for */
+	size_t cols;    /* characters shown */
+	bool run;       /* a run of ASCII: may be cut anywhere */
+	char esc[8];
+};
+
+static void printable_next(const uint8_t *p, size_t len, size_t i, struct printable_unit *u)
+{
+	size_t run = bytes_plain_run(p, len, i, 0x7f, 0x7f); /* printable ASCII */
+	u->out = p + i;
+	u->run = run > i;
+	if (u->run) {
+		u->in_len = u->out_len = u->cols = run - i;
+		return;
+	}
+	uint8_t c = p[i];
+	size_t n = utf8_seq_len(p + i, len - i);
+	u->cols = 1;
+	if (n > 1 || (n == 1 && printable_byte_ok(c))) {
+		u->in_len = u->out_len = n;
+		return;
+	}
+	if (c == '\t')
+		snprintf(u->esc, sizeof u->esc, " ");
+	else if (c == '\r')
+		snprintf(u->esc, sizeof u->esc, "\\r");
+	else if (c == '\n')
+		snprintf(u->esc, sizeof u->esc, "\\n");
+	else if (c == 0x1B)
+		snprintf(u->esc, sizeof u->esc, "\\e");
+	else
+		snprintf(u->esc, sizeof u->esc, "\\x%02X", c);
+	u->out = (const uint8_t *)u->esc;
+	u->in_len = 1;
+	u->out_len = u->cols = strlen(u->esc);
+}
+
 bool printable_append(struct buf *out, const uint8_t *p, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
-		size_t run = bytes_plain_run(p, len, i, 0x7f, 0x7f); /* printable ASCII */
-		if (run > i) { /* copied at once; up to the cap when it is reached */
-			size_t n = run - i, room = out->max - out->len;
-			if (n > room) {
-				buf_append(out, p + i, room);
-				return false;
-			}
-			if (!buf_append(out, p + i, n))
-				return false;
-			i = run;
-			continue;
-		}
-		uint8_t c = p[i];
-		size_t n = utf8_seq_len(p + i, len - i);
-		bool ok;
-		if (n > 1) {
-			ok = buf_append(out, p + i, n);
-		} else if (n == 1 && printable_byte_ok(c)) {
-			ok = buf_append_byte(out, c);
-		} else {
-			n = 1;
-			char esc[8];
-			if (c == '\t')
-				snprintf(esc, sizeof esc, " ");
-			else if (c == '\r')
-				snprintf(esc, sizeof esc, "\\r");
-			else if (c == '\n')
-				snprintf(esc, sizeof esc, "\\n");
-			else if (c == 0x1B)
-				snprintf(esc, sizeof esc, "\\e");
-			else
-				snprintf(esc, sizeof esc, "\\x%02X", c);
-			ok = buf_append_str(out, esc);
-		}
-		if (!ok)
+	struct printable_unit u;
+	for (size_t i = 0; i < len; i += u.in_len) {
+		printable_next(p, len, i, &u);
+		size_t room = out->max - out->len;
+		if (u.run && u.out_len > room) { /* up to the cap when it is reached */
+			buf_append(out, u.out, room);
 			return false;
-		i += n;
+		}
+		if (!buf_append(out, u.out, u.out_len))
+			return false;
 	}
 	return true;
+}
+
+bool printable_append_cols(struct buf *out, const uint8_t *p, size_t len, size_t cols, size_t *shown)
+{
+	struct printable_unit u;
+	bool whole = true;
+	*shown = 0;
+	for (size_t i = 0; i < len && whole; i += u.in_len) {
+		printable_next(p, len, i, &u);
+		size_t n = u.out_len;
+		if (u.cols > cols - *shown) {
+			whole = false;
+			if (!u.run)
+				break;
+			n = cols - *shown; /* ASCII: as much as fits */
+		}
+		if (!buf_append(out, u.out, n))
+			return false;
+		*shown += u.run ? n : u.cols;
+	}
+	return whole;
 }
 
 bool printable_is_clean(const uint8_t *p, size_t len)

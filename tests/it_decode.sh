@@ -183,6 +183,24 @@ assert d["transactions"][0]["mail_from"] == "\x1b[2Jxy@example.test"
 ' "$E/json"
 fi
 
+# A sender too long for its --summary column, of control bytes (shown as
+# \xNN) and two-byte UTF-8 characters: the cut falls between characters, the
+# line stays valid UTF-8 and the next column starts where its heading does.
+if [ -f "$plain" ]; then
+	U=$TMPD/utf8
+	mkdir -p "$U"
+	"$PY" "$MANGLE" sub "$plain" "$U/1.pcap" 'sender@example.test' \
+		'\x01\x01\x01\x01\x01\x01\xc3\xa9\xc3\xa9\xc3\xa9@x.test'
+	dec -q --summary "$U/1.pcap" >"$U/summary" 2>&1
+	check "--summary cuts a long UTF-8 sender between characters, columns aligned" "$PY" -c '
+import sys
+lines = open(sys.argv[1], "rb").read().decode("utf-8").splitlines()
+head, row = lines[0], lines[1]
+assert head.index("rcpts") == row.index("2/2"), (head, row)
+assert "\\x01\\x01\\x01\\x01\\x01\\x01\u00e9\u00e9\u00e9... " in row, row
+' "$U/summary"
+fi
+
 # A capture read from a pipe whose writer keeps it open (tcpdump -U -w - |
 # smtpscope decode -): a session that ended is shown at once, not when the
 # input ends. The writer holds the pipe HOLD seconds; the session must be out

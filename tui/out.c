@@ -58,19 +58,3 @@ void out_field(FILE *f, const char *label, const char *text, int width)
 	}
 	fputc('\n', f);
 }
-
-void out_safe_pad(FILE *f, const char *s, int width)
-{
-	struct buf b;
-	size_t len = s ? strlen(s) : 0;
-	buf_init(&b, len * 4 + 16);
-	printable_append(&b, (const uint8_t *)(s ? s : ""), len);
-	int n = (int)b.len;
-	if (n > width && width > 3) {
-		fwrite(b.data, 1, (size_t)(width - 3), f);
-		fputs("...", f);
-	} else {
-		fprintf(f, "%-*s", width, buf_str(&b));
-	}
-	buf_free(&b);
-}

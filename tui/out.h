@@ -10,9 +10,6 @@
 /* Write p[0..len) made printable (control bytes escaped). */
 void out_safe(FILE *f, const uint8_t *p, size_t len);
 void out_safe_str(FILE *f, const char *s);
-/* Sanitised s in exactly width columns (cut with "..." or padded); counts
- * bytes, so multi-byte UTF-8 text may come out narrower. */
-void out_safe_pad(FILE *f, const char *s, int width);
 /* "  Label:      text" with the text wrapped at width columns and later lines
  * indented under the text. NULL or empty text prints nothing. */
 void out_field(FILE *f, const char *label, const char *text, int width);

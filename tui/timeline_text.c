@@ -320,21 +320,22 @@ static void sum_pair_col(struct buf *b, unsigned long long x, char sep, unsigned
 		sum_spaces(b, width - (b->len - at));
 }
 
-/* Escaped text in width columns: cut with "..." when longer, as out_safe_pad. */
+/* Escaped text in width columns (a column per character shown), cut with
+ * "..." when longer; never in the middle of a character or an escape. */
 static void sum_safe_col(struct buf *b, const char *s, size_t width)
 {
-	size_t start = b->len;
-	printable_append(b, (const uint8_t *)s, strlen(s));
-	size_t n = b->len - start;
-	if (n > width && width > 3) {
-		b->len = start + width - 3;
+	size_t start = b->len, len = strlen(s), shown;
+	if (!printable_append_cols(b, (const uint8_t *)s, len, width, &shown) && width > 3) {
+		b->len = start;
+		printable_append_cols(b, (const uint8_t *)s, len, width - 3, &shown);
 		buf_append(b, "...", 3);
-	} else if (n < width) {
-		sum_spaces(b, width - n);
+		shown += 3;
 	}
+	if (shown < width)
+		sum_spaces(b, width - shown);
 }
 
-/* As tl_reply_first, into b. */
+/* As tl_reply_first, into b, with at most max characters of the text. */
 static void sum_reply(struct buf *b, const struct txn_reply *r, size_t max)
 {
 	if (!r->code && !r->text) {
@@ -352,8 +353,8 @@ static void sum_reply(struct buf *b, const struct txn_reply *r, size_t max)
 	const char *t = r->text ? r->text : "";
 	const char *nl = memchr(t, '\n', r->text_len);
 	size_t n = nl ? (size_t)(nl - t) : r->text_len;
-	printable_append(b, (const uint8_t *)t, n > max ? max : n);
-	if (n > max)
+	size_t shown;
+	if (!printable_append_cols(b, (const uint8_t *)t, n, max, &shown))
 		buf_append_str(b, "...");
 	if (r->nlines > 1) {
 		buf_append_str(b, " (+");

@@ -131,6 +131,57 @@ static void test_printable_cap(void **state)
 	}
 }
 
+/* Characters (columns) in a rendering: UTF-8 lead and ASCII bytes. */
+static size_t ref_cols(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((uint8_t)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* printable_append_cols gives the rendering of the longest start of the
+ * input that fits, never part of a character or an escape: for every width,
+ * the output is the rendering of some prefix of the input that is also the
+ * start of the whole rendering, the longest such within the width. */
+static void test_printable_cols(void **state)
+{
+	(void)state;
+	static const char *const ins[] = {
+		"abc\x1b[31m\xc3\xa9\xc3\xa9\xc3\xa9\x01tail",
+		"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e mail@\xf0\x9f\x93\xa7.test",
+		"\xff\xc3(\t\r\n\x7f\xe2\x82",
+		"",
+	};
+	for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++) {
+		const uint8_t *in = (const uint8_t *)ins[k];
+		size_t len = strlen(ins[k]);
+		char full[256], part[256];
+		ref_printable(in, len, full);
+		size_t full_cols = ref_cols(full, strlen(full));
+		for (size_t cols = 0; cols <= full_cols + 2; cols++) {
+			/* the expected cut: the longest fitting prefix rendering that
+			 * starts the whole rendering */
+			size_t want_len = 0;
+			for (size_t n = 0; n <= len; n++) {
+				ref_printable(in, n, part);
+				size_t pl = strlen(part);
+				if (!strncmp(part, full, pl) && ref_cols(part, pl) <= cols)
+					want_len = pl;
+			}
+			struct buf b;
+			buf_init(&b, 1024);
+			size_t shown = 99;
+			bool whole = printable_append_cols(&b, in, len, cols, &shown);
+			assert_int_equal(whole, cols >= full_cols);
+			assert_int_equal(b.len, want_len);
+			assert_memory_equal(b.data ? b.data : (uint8_t *)"", full, want_len);
+			assert_int_equal(shown, ref_cols(full, want_len));
+			buf_free(&b);
+		}
+	}
+}
+
 static void test_reason_names(void **state)
 {
 	(void)state;
@@ -175,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_printable_runs),
 		cmocka_unit_test(test_printable_cap),
+		cmocka_unit_test(test_printable_cols),
 		cmocka_unit_test(test_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
