@@ -107,6 +107,19 @@ done <"$TMPD/list"
 check "public captures found ($n)" [ "$n" -ge 50 ]
 check "SMTP sessions found in them ($nsessions)" [ "$nsessions" -ge 50 ]
 
+# A command longer than the text timeline shows (suricata-verify's
+# smtp-long-command: an EHLO of 4,000+ bytes) is cut at 200 characters and
+# says so with "...".
+LC=$SV/smtp-long-command/input.pcap
+if [ -f "$LC" ]; then
+	line=$("$SMTPSCOPE" decode -q "$LC" 2>/dev/null | grep -m1 'C: EHLO OBLAH')
+	check "a 4,000-byte EHLO is shown as 200 characters and \"...\"" "$PY" -c '
+import sys
+cmd = sys.argv[1].split("C: ", 1)[1]
+assert cmd.endswith("...") and len(cmd) == 203, (len(cmd), cmd[-10:])
+' "$line"
+fi
+
 # --- suricata-verify: the fields test.yaml says Suricata logs ------------------
 
 asserted=0

@@ -17,6 +17,17 @@ void out_safe(FILE *f, const uint8_t *p, size_t len)
 	buf_free(&b);
 }
 
+bool out_safe_cols(FILE *f, const uint8_t *p, size_t len, size_t cols)
+{
+	struct buf b;
+	size_t shown;
+	buf_init(&b, cols * 4 + 16);
+	bool whole = printable_append_cols(&b, p, len, cols, &shown);
+	fwrite(b.data ? b.data : (uint8_t *)"", 1, b.len, f);
+	buf_free(&b);
+	return whole;
+}
+
 void out_safe_str(FILE *f, const char *s)
 {
 	if (s)

@@ -12,11 +12,6 @@
 
 #define TL_WIDTH 100
 
-static void tl_safe_n(FILE *f, const char *p, size_t n)
-{
-	out_safe(f, (const uint8_t *)p, n);
-}
-
 /* v in decimal (printf's cost showed on timelines of large captures). */
 static void tl_uint(FILE *f, unsigned long long v)
 {
@@ -54,8 +49,7 @@ static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
 	const char *t = r->text ? r->text : "";
 	const char *nl = memchr(t, '\n', r->text_len);
 	size_t n = nl ? (size_t)(nl - t) : r->text_len;
-	tl_safe_n(f, t, n > max ? max : n);
-	if (n > max)
+	if (!out_safe_cols(f, (const uint8_t *)t, n, max))
 		fputs("...", f);
 	if (r->nlines > 1) {
 		fputs(" (+", f);
@@ -87,8 +81,9 @@ static void tl_command(FILE *f, const struct capture_session *s, const struct tx
 	size_t shown = c->line_len;
 	if (!o->show_secrets && c->secret_at < c->line_len)
 		shown = c->secret_at;
-	tl_safe_n(f, c->line, shown > 200 ? 200 : shown);
-	if (shown < c->line_len)
+	if (!out_safe_cols(f, (const uint8_t *)c->line, shown, 200))
+		fputs("...", f);
+	else if (shown < c->line_len)
 		fputs(shown == c->secret_at ? "***" : "...", f);
 	if (c->inferred)
 		fputs("   (not in the capture: lost in a gap, known from the reply)", f);
