@@ -51,6 +51,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # tests/it_fuzz_replay.sh can run its corpus in fuzz/corpus/ on every check.
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+# What the targets share; jansson reads back the JSON they make
+# (fuzz/jsoncheck.c: fuzz_capture checks --json).
+FUZZ_COMMON := fuzz/jsoncheck.c
+FUZZ_LIBS := -ljansson
 
 .PHONY: all check test asan deps install uninstall clean bench lint run fuzz
 
@@ -71,9 +75,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c fuzz/fuzz_frames.h $(LIB)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_COMMON) fuzz/fuzz_frames.h fuzz/jsoncheck.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DFUZZ_TUI_LINKED -DFUZZ_PROBE_LINKED -o $@ $< fuzz/replay.c $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_TUI_LINKED -DFUZZ_PROBE_LINKED -o $@ $< fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(LDLIBS) $(FUZZ_LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
@@ -100,7 +104,7 @@ fuzz:
 	@mkdir -p build-fuzz
 	for f in $(FUZZ_SRC); do \
 		clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-			$(PKG_CFLAGS) -o build-fuzz/$$(basename $$f .c) $$f $(wildcard decode/*.c) $(LDLIBS) || exit 1; \
+			$(PKG_CFLAGS) -o build-fuzz/$$(basename $$f .c) $$f $(FUZZ_COMMON) $(wildcard decode/*.c) $(LDLIBS) $(FUZZ_LIBS) || exit 1; \
 	done
 	@echo "run e.g.: build-fuzz/fuzz_pkt -max_total_time=60 fuzz/corpus/pkt"
 

@@ -5,7 +5,9 @@
  * finished session rendered as text, summary and JSON (tui/timeline*.c), as
  * `smtpscope decode` does (RFC 5321, 3207, 9293). Whatever the packets hold,
  * every line written must be shown as itself on a terminal: valid UTF-8,
- * no control bytes (decode/printable.h), so no escape sequence gets through.
+ * no control bytes (decode/printable.h), so no escape sequence gets through;
+ * and --json must write each session as one line holding one JSON object
+ * (RFC 8259, no key twice), as read by jansson.
  * Build: clang -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_capture.c decode/(all).c
  *        $(pkg-config --libs openssl) -lm   (the tui files it needs are included below)
  * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them.
@@ -21,6 +23,7 @@
 #include "fuzz/fuzz_frames.h"
 #include "decode/pkt.h"
 #include "decode/printable.h"
+#include "fuzz/jsoncheck.h"
 #include "tui/timeline.h"
 
 /* The Makefile's fuzz target links decode/ only: bring in the renderers. */
@@ -69,18 +72,23 @@ static FILE *fuzz_text_open(struct fuzz_text *t)
 	return t->f;
 }
 
-static void fuzz_text_check(struct fuzz_text *t)
+static void fuzz_text_check(struct fuzz_text *t, bool json)
 {
 	if (fclose(t->f) != 0)
 		abort();
 	const uint8_t *p = (const uint8_t *)t->data;
-	for (size_t i = 0; i < t->len;) {
+	size_t lines = 0;
+	for (size_t i = 0; i < t->len; lines++) {
 		const uint8_t *nl = memchr(p + i, '\n', t->len - i);
 		size_t end = nl ? (size_t)(nl - p) : t->len;
 		if (!printable_is_clean(p + i, end - i))
 			abort();
+		if (json && !fuzz_json_object(p + i, end - i))
+			abort(); /* a line of --json is a whole JSON object */
 		i = end + 1;
 	}
+	if (json && (lines != 1 || p[t->len - 1] != '\n'))
+		abort(); /* a session is one line */
 	free(t->data);
 }
 
@@ -88,11 +96,11 @@ static void fuzz_render(struct capture_session *s, const struct timeline_opts *o
 {
 	struct fuzz_text t;
 	timeline_text_session(fuzz_text_open(&t), s, o);
-	fuzz_text_check(&t);
+	fuzz_text_check(&t, false);
 	timeline_summary_session(fuzz_text_open(&t), s);
-	fuzz_text_check(&t);
+	fuzz_text_check(&t, false);
 	timeline_json_session(fuzz_text_open(&t), s, o);
-	fuzz_text_check(&t);
+	fuzz_text_check(&t, true);
 }
 
 static bool fuzz_close(void *ctx, struct capture_session *s)

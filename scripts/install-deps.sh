@@ -4,11 +4,12 @@
 set -eu
 # build: compiler, pkg-config and the four libraries, mimalloc (a faster malloc
 # for capture decoding; optional, used when installed); tests: cmocka (unit tests),
+# jansson (the fuzz targets read back the JSON they make),
 # tmux (drives the UI), openssl (test certificates), knot (authoritative DNS for
 # the DNS tests), postfix and python3-aiosmtpd (real mail servers on loopback),
 # swaks (a real SMTP client as a peer).
 PKGS="build-essential pkg-config libncurses-dev libssl-dev libc-ares-dev libpcap-dev
-libmimalloc-dev libcmocka-dev tmux openssl knot postfix python3-aiosmtpd swaks libnet-ssleay-perl
+libmimalloc-dev libcmocka-dev libjansson-dev tmux openssl knot postfix python3-aiosmtpd swaks libnet-ssleay-perl
 libio-socket-inet6-perl"
 missing=""
 for p in $PKGS; do
