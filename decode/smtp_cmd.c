@@ -300,7 +300,24 @@ static bool param_key_ok(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* Blank-separated "KEY[=VALUE]" tokens (RFC 5321 4.1.2 Mail-parameters). */
+/* True when one of the first n parameters is named p[0..kn) (ESMTP keywords
+ * are case-insensitive). */
+static bool param_seen(const struct smtp_param *params, size_t n, const uint8_t *p, size_t kn)
+{
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *k = (const uint8_t *)params[i].key;
+		size_t j = 0;
+		while (j < kn && k[j] && to_upper(k[j]) == to_upper(p[j]))
+			j++;
+		if (j == kn && !k[j])
+			return true;
+	}
+	return false;
+}
+
+/* Blank-separated "KEY[=VALUE]" tokens (RFC 5321 4.1.2 Mail-parameters). A
+ * keyword given twice is a syntax error; the first one counts (so the
+ * parameters stay unique, as the JSON object of them must). */
 static void parse_params(const uint8_t *p, size_t len, struct smtp_command *c,
 			 struct smtp_param *params, struct arena *a, uint64_t *anom)
 {
@@ -314,6 +331,11 @@ static void parse_params(const uint8_t *p, size_t len, struct smtp_command *c,
 		if (c->nparams >= SMTP_PARAMS_MAX) {
 			*anom |= 1ull << SMTP_AN_PARAM_SYNTAX;
 			break;
+		}
+		if (param_seen(params, c->nparams, p + s, kn)) {
+			*anom |= 1ull << SMTP_AN_PARAM_SYNTAX;
+			i = skip_blanks(p, len, i);
+			continue;
 		}
 		struct smtp_param *pm = &params[c->nparams++];
 		pm->key = arena_put(a, p + s, kn);

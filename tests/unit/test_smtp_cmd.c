@@ -124,6 +124,18 @@ static void test_mail_params(void **state)
 	assert_true(an & AN(PARAM_SYNTAX));
 	c = parse("MAIL FROM:<a@b.c> =x", &an);
 	assert_true(an & AN(PARAM_SYNTAX));
+	/* a keyword twice (in any case): flagged, the first one counts, and the
+	 * parameters stay unique (they are one JSON object) */
+	c = parse("MAIL FROM:<a@b.c> SIZE=10 BODY=7BIT size=20 X-A X-A=1", &an);
+	assert_true(an & AN(PARAM_SYNTAX));
+	assert_int_equal(c.nparams, 3);
+	assert_int_equal(c.size, 10);
+	assert_string_equal(c.params[0].key, "SIZE");
+	assert_string_equal(c.params[2].key, "X-A");
+	assert_null(c.params[2].value);
+	c = parse("MAIL FROM:<a@b.c> X-AB=1 X-A=2", &an); /* a prefix is another keyword */
+	assert_int_equal(an, 0);
+	assert_int_equal(c.nparams, 2);
 }
 
 static void test_rcpt_params(void **state)
