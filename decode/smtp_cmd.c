@@ -300,16 +300,17 @@ static bool param_key_ok(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* True when one of the first n parameters is named p[0..kn) (ESMTP keywords
- * are case-insensitive). */
-static bool param_seen(const struct smtp_param *params, size_t n, const uint8_t *p, size_t kn)
+/* True when one of the first n parameters has the name of params[n] (as
+ * kept: up to a NUL; ESMTP keywords are case-insensitive). */
+static bool param_seen(const struct smtp_param *params, size_t n)
 {
+	const uint8_t *key = (const uint8_t *)params[n].key;
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *k = (const uint8_t *)params[i].key;
 		size_t j = 0;
-		while (j < kn && k[j] && to_upper(k[j]) == to_upper(p[j]))
+		while (k[j] && to_upper(k[j]) == to_upper(key[j]))
 			j++;
-		if (j == kn && !k[j])
+		if (!k[j] && !key[j])
 			return true;
 	}
 	return false;
@@ -332,16 +333,16 @@ static void parse_params(const uint8_t *p, size_t len, struct smtp_command *c,
 			*anom |= 1ull << SMTP_AN_PARAM_SYNTAX;
 			break;
 		}
-		if (param_seen(params, c->nparams, p + s, kn)) {
-			*anom |= 1ull << SMTP_AN_PARAM_SYNTAX;
-			i = skip_blanks(p, len, i);
-			continue;
-		}
-		struct smtp_param *pm = &params[c->nparams++];
+		struct smtp_param *pm = &params[c->nparams];
 		pm->key = arena_put(a, p + s, kn);
 		pm->value = eq ? arena_put(a, eq + 1, (size_t)(p + i - eq - 1)) : NULL;
-		if (!param_key_ok(p + s, kn) || !param_known(c, pm))
-			*anom |= 1ull << SMTP_AN_PARAM_SYNTAX;
+		if (param_seen(params, c->nparams)) {
+			*anom |= 1ull << SMTP_AN_PARAM_SYNTAX; /* a keyword twice: the first counts */
+		} else {
+			c->nparams++;
+			if (!param_key_ok(p + s, kn) || !param_known(c, pm))
+				*anom |= 1ull << SMTP_AN_PARAM_SYNTAX;
+		}
 		i = skip_blanks(p, len, i);
 	}
 }

@@ -133,6 +133,15 @@ static void test_mail_params(void **state)
 	assert_string_equal(c.params[0].key, "SIZE");
 	assert_string_equal(c.params[2].key, "X-A");
 	assert_null(c.params[2].value);
+	/* kept names end at a NUL: two that differ only after one are the same */
+	static const char nul2[] = "MAIL FROM:<a@b.c> X-A\0b=1 X-A\0c=2";
+	struct smtp_command cn;
+	struct smtp_param pn[SMTP_PARAMS_MAX];
+	char arena_n[2048];
+	an = 0;
+	smtp_command_parse((const uint8_t *)nul2, sizeof nul2 - 1, &cn, pn, arena_n, sizeof arena_n, &an);
+	assert_int_equal(cn.nparams, 1);
+	assert_string_equal(cn.params[0].key, "X-A");
 	c = parse("MAIL FROM:<a@b.c> X-AB=1 X-A=2", &an); /* a prefix is another keyword */
 	assert_int_equal(an, 0);
 	assert_int_equal(c.nparams, 2);
