@@ -77,7 +77,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 
 $(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_COMMON) fuzz/fuzz_frames.h fuzz/jsoncheck.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DFUZZ_TUI_LINKED -DFUZZ_PROBE_LINKED -o $@ $< fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(LDLIBS) $(FUZZ_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(LDLIBS) $(FUZZ_LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
@@ -99,12 +99,17 @@ run: deps
 	$(MAKE) all
 	./smtpscope
 
-# libFuzzer targets (clang): one binary per fuzz/fuzz_*.c in build-fuzz/.
+# libFuzzer targets (clang): the library built with coverage, ASan and UBSan
+# in build-fuzz/ (clang's -Wstring-concatenation takes the long texts split
+# over lines in the tables for mistakes), then one binary per fuzz/fuzz_*.c.
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 fuzz:
-	@mkdir -p build-fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang SAN=1 SAN_FLAGS="$(FUZZ_SAN)" CFLAGS="-g -O1 -Wno-string-concatenation" \
+		build-fuzz/libsmtpscope.a
 	for f in $(FUZZ_SRC); do \
-		clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-			$(PKG_CFLAGS) -o build-fuzz/$$(basename $$f .c) $$f $(FUZZ_COMMON) $(wildcard decode/*.c) $(LDLIBS) $(FUZZ_LIBS) || exit 1; \
+		clang -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -I. \
+			-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o build-fuzz/$$(basename $$f .c) \
+			$$f $(FUZZ_COMMON) build-fuzz/libsmtpscope.a $(LDLIBS) $(FUZZ_LIBS) || exit 1; \
 	done
 	@echo "run e.g.: build-fuzz/fuzz_pkt -max_total_time=60 fuzz/corpus/pkt"
 

@@ -7,9 +7,11 @@
  * every line written must be shown as itself on a terminal: valid UTF-8,
  * no control bytes (decode/printable.h), so no escape sequence gets through;
  * and --json must write each session as one line holding one JSON object
- * (RFC 8259, no key twice), as read by jansson.
- * Build: clang -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_capture.c decode/(all).c
- *        $(pkg-config --libs openssl) -lm   (the tui files it needs are included below)
+ * (RFC 8259, no key twice), as read by jansson. Every session then goes to
+ * the Capture screen's model (tui/capture_model.c), as the TUI keeps them:
+ * rows under a filter and each sort order, and each row's detail document
+ * (screen_capture_doc.c), whose texts must be printable too.
+ * Build: make fuzz (clang -fsanitize=fuzzer,address,undefined)
  * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them.
  * Seeds: fuzz/corpus/capture/ (tools/pcapmangle.py fuzzseed on tests/captures). */
 #include <stddef.h>
@@ -24,26 +26,21 @@
 #include "decode/pkt.h"
 #include "decode/printable.h"
 #include "fuzz/jsoncheck.h"
+#include "tui/capture_model.h"
+#include "tui/screen_capture_int.h"
 #include "tui/timeline.h"
+#include "tui/ui_doc.h"
 
-/* The Makefile's fuzz target links decode/ only: bring in the renderers. */
-#ifndef FUZZ_TUI_LINKED
-#include "tui/json.c"
-#include "tui/out.c"
-#include "tui/timeline_common.c"
-#include "tui/timeline_json.c"
-#include "tui/timeline_text.c"
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int fuzz_links[] = {PKT_DLT_EN10MB, PKT_DLT_LINUX_SLL, PKT_DLT_LINUX_SLL2, PKT_DLT_NULL,
                                  PKT_DLT_LOOP,   PKT_DLT_RAW,       PKT_DLT_IPV4,       PKT_DLT_IPV6};
 
-#define FUZZ_KEEP_MAX 64
+/* Rows whose detail document is built, per sort order. */
+#define FUZZ_DOC_ROWS 4
 
-static struct capture_session *fuzz_kept[FUZZ_KEEP_MAX];
-static size_t fuzz_nkept;
+static struct capture_model *fuzz_model;
 static uint64_t fuzz_sink;
 static unsigned fuzz_round;
 
@@ -108,12 +105,60 @@ static bool fuzz_close(void *ctx, struct capture_session *s)
 	(void)ctx;
 	struct timeline_opts o = {.show_secrets = (fuzz_round & 1) != 0};
 	fuzz_render(s, &o);
-	/* keep every third session and free it after the run, as the TUI does */
-	if (s->id % 3 == 0 && fuzz_nkept < FUZZ_KEEP_MAX) {
-		fuzz_kept[fuzz_nkept++] = s;
-		return true;
+	cm_add_session(fuzz_model, s); /* kept beyond the capture, as the TUI does */
+	return true;
+}
+
+static void fuzz_clean(const char *s)
+{
+	if (s && !printable_is_clean((const uint8_t *)s, strlen(s)))
+		abort();
+}
+
+/* A row's detail document: every label and text printable, laid out within
+ * its text at two widths. */
+static void fuzz_doc(const struct cm_row *r, size_t pos, size_t count)
+{
+	struct ui_doc d;
+	ui_doc_init(&d, 14);
+	capture_doc_build(&d, r, pos, count, (fuzz_round & 1) != 0);
+	for (size_t i = 0; i < d.nitems; i++) {
+		fuzz_clean(d.items[i].label);
+		fuzz_clean(d.items[i].text);
 	}
-	return false;
+	for (int w = 24; w <= 100; w += 76) {
+		ui_doc_layout(&d, w);
+		for (size_t i = 0; i < d.nrows; i++) {
+			const struct ui_doc_row *row = &d.rows[i];
+			if (row->item >= d.nitems || row->off + row->len > strlen(d.items[row->item].text))
+				abort();
+		}
+	}
+	ui_doc_free(&d);
+}
+
+/* The model's rows after the run: printable table texts, every sort order,
+ * a filter, and the sessions still readable after the capture is gone. */
+static void fuzz_check_model(void)
+{
+	static const char *const filters[] = {"", "code:5xx -tls:yes", "outcome:rejected rcpt:@"};
+	struct filter_error err;
+	for (size_t i = 0; i < cm_nrows(fuzz_model); i++) {
+		const struct cm_row *r = cm_row(fuzz_model, i);
+		fuzz_clean(r->from);
+		fuzz_clean(r->rcpt);
+	}
+	for (int col = 0; col < CM_COL_LAST; col++) {
+		const char *f = filters[col % 3];
+		if (!cm_set_filter(fuzz_model, f, strlen(f), &err))
+			abort();
+		cm_set_sort(fuzz_model, (enum cm_col)col, col & 1);
+		size_t n = cm_view_count(fuzz_model);
+		for (size_t i = 0; i < n && i < FUZZ_DOC_ROWS; i++)
+			fuzz_doc(cm_view_row(fuzz_model, i), i, n);
+	}
+	for (size_t i = 0; i < cm_nrows(fuzz_model); i++)
+		fuzz_render(cm_row(fuzz_model, i)->s, &(struct timeline_opts){0});
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -123,15 +168,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fuzz_round++;
 	int lt = fuzz_links[data[0] % (sizeof fuzz_links / sizeof fuzz_links[0])];
+	fuzz_model = cm_new();
 	struct capture *c = capture_new(&cb, NULL);
 	struct flow_table *t = capture_flows(c);
 	fuzz_feed_frames(t, lt, 1700000000LL * 1000000LL, data, size);
 	capture_finish(c);
 	capture_free(c);
-	for (size_t i = 0; i < fuzz_nkept; i++) {
-		fuzz_render(fuzz_kept[i], &(struct timeline_opts){0});
-		capture_session_free(fuzz_kept[i]);
-	}
-	fuzz_nkept = 0;
+	fuzz_check_model();
+	cm_free(fuzz_model);
 	return 0;
 }

@@ -12,10 +12,6 @@
 
 #include "probe/dns.h"
 
-/* The Makefile's fuzz target links decode/ only: bring in the parser. */
-#ifndef FUZZ_PROBE_LINKED
-#include "probe/dns_msg.c"
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

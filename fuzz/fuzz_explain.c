@@ -17,10 +17,6 @@
 #include "decode/explain.h"
 #include "tui/explain_view.h"
 
-/* The Makefile's fuzz target links decode/ only: bring in the view. */
-#ifndef FUZZ_TUI_LINKED
-#include "tui/explain_view.c"
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

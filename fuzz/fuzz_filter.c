@@ -13,10 +13,6 @@
 
 #include "tui/filter.h"
 
-/* The Makefile's fuzz target links decode/ only: bring in the filter. */
-#ifndef FUZZ_TUI_LINKED
-#include "tui/filter.c"
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* fuzz_pkt.c - libFuzzer target: arbitrary bytes as a sequence of frames of one
  * link type through frame decoding, IP defragmentation, the flow table and TCP
  * reassembly (decode/pkt.c, ipfrag.c, flow.c, tcp_reasm.c).
- * Build: clang -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_pkt.c decode/{pkt,ipfrag,tcp_reasm,flow,xmalloc}.c
+ * Build: make fuzz (clang -fsanitize=fuzzer,address,undefined)
  * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them. */
 #include <stddef.h>
 #include <stdint.h>

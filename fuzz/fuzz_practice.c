@@ -17,13 +17,6 @@
 #include "decode/buf.h"
 #include "probe/practice_session.h"
 
-/* The Makefile's fuzz target links decode/ only: bring in the session core. */
-#ifndef FUZZ_PROBE_LINKED
-#include "probe/practice_auth.c"
-#include "probe/practice_cmd.c"
-#include "probe/practice_help.c"
-#include "probe/practice_session.c"
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
