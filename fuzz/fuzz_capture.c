@@ -9,8 +9,8 @@
  * and --json must write each session as one line holding one JSON object
  * (RFC 8259, no key twice), as read by jansson. Every session then goes to
  * the Capture screen's model (tui/capture_model.c), as the TUI keeps them:
- * rows under a filter and each sort order, and each row's detail document
- * (screen_capture_doc.c), whose texts must be printable too.
+ * rows under a filter and each sort order, and the first rows' detail
+ * documents (screen_capture_doc.c), whose texts must be printable too.
  * Build: make fuzz (clang -fsanitize=fuzzer,address,undefined)
  * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them.
  * Seeds: fuzz/corpus/capture/ (tools/pcapmangle.py fuzzseed on tests/captures). */
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const int fuzz_links[] = {PKT_DLT_EN10MB, PKT_DLT_LINUX_SLL, PKT_DLT_LINUX_SLL2, PKT_DLT_NULL,
                                  PKT_DLT_LOOP,   PKT_DLT_RAW,       PKT_DLT_IPV4,       PKT_DLT_IPV6};
 
-/* Rows whose detail document is built, per sort order. */
+/* Rows whose detail document is built. */
 #define FUZZ_DOC_ROWS 4
 
 static struct capture_model *fuzz_model;
@@ -154,9 +154,13 @@ static void fuzz_check_model(void)
 			abort();
 		cm_set_sort(fuzz_model, (enum cm_col)col, col & 1);
 		size_t n = cm_view_count(fuzz_model);
-		for (size_t i = 0; i < n && i < FUZZ_DOC_ROWS; i++)
-			fuzz_doc(cm_view_row(fuzz_model, i), i, n);
+		for (size_t i = 0; i < n; i++)
+			if (cm_view_find(fuzz_model, cm_view_row(fuzz_model, i)->index) != i)
+				abort(); /* the view and its index agree */
 	}
+	size_t n = cm_nrows(fuzz_model);
+	for (size_t i = 0; i < n && i < FUZZ_DOC_ROWS; i++)
+		fuzz_doc(cm_row(fuzz_model, i), i, n);
 	for (size_t i = 0; i < cm_nrows(fuzz_model); i++)
 		fuzz_render(cm_row(fuzz_model, i)->s, &(struct timeline_opts){0});
 }
