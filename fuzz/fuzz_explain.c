@@ -3,7 +3,9 @@
  * auto-replies, MTA and provider formats: decode/bounce*.c, mime*.c,
  * rfc5322.c, classify.c, provider*.c) or a pasted reply (explain.c) - and the
  * fields shown for each (tui/explain_view.c), as the command line and the
- * Explain screen show them.
+ * Explain screen show them, and the --json object (tui/explain_json.c),
+ * which must read back as one JSON object with no key twice, plain or
+ * indented.
  * Build: make fuzz (clang -fsanitize=fuzzer,address,undefined)
  * Seeds: fuzz/corpus/explain/; ../shared/conformance/bounces/ makes a good
  * second corpus directory (read in place). */
@@ -15,6 +17,8 @@
 
 #include "decode/bounce.h"
 #include "decode/explain.h"
+#include "fuzz/jsoncheck.h"
+#include "tui/explain_json.h"
 #include "tui/explain_view.h"
 
 
@@ -33,6 +37,37 @@ static void fuzz_field(void *user, const char *label, const char *text, enum exp
 
 static const struct explain_sink fuzz_view = {fuzz_field, NULL};
 
+/* What write() puts out must be one JSON object (a line, or indented). */
+static void fuzz_json(void (*write)(FILE *out, bool pretty, const void *arg), const void *arg, bool pretty)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&data, &len);
+	if (!f)
+		abort();
+	write(f, pretty, arg);
+	if (fclose(f) != 0 || !len || data[len - 1] != '\n' || (!pretty && memchr(data, '\n', len - 1)) ||
+	    !fuzz_json_object((const uint8_t *)data, len - 1))
+		abort();
+	free(data);
+}
+
+static void fuzz_write_bounce(FILE *out, bool pretty, const void *b)
+{
+	explain_json_bounce(out, pretty, b);
+}
+
+struct fuzz_reply {
+	const struct explanation *e;
+	const char *text;
+};
+
+static void fuzz_write_reply(FILE *out, bool pretty, const void *arg)
+{
+	const struct fuzz_reply *r = arg;
+	explain_json_reply(out, pretty, r->e, r->text);
+}
+
 static void fuzz_bounce(const uint8_t *data, size_t size)
 {
 	struct bounce b;
@@ -49,6 +84,7 @@ static void fuzz_bounce(const uint8_t *data, size_t size)
 		explain_view_rcpt_explain(&b.rcpt[i], &e);
 		explain_view_rcpt(&b.rcpt[i], &e, &fuzz_view);
 	}
+	fuzz_json(fuzz_write_bounce, &b, size & 1);
 	bounce_free(&b);
 }
 
@@ -65,6 +101,7 @@ static void fuzz_reply(const uint8_t *data, size_t size)
 	enum smtp_stage stage = (enum smtp_stage)(size % STAGE_LAST); /* each stage's rules */
 	explain_reply(code, status, (const uint8_t *)text, strlen(text), stage, &e);
 	explain_view_reply(&e, text, &fuzz_view);
+	fuzz_json(fuzz_write_reply, &(struct fuzz_reply){&e, text}, size & 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,8 +5,8 @@
 #include "decode/buf.h"
 #include "decode/explain.h"
 #include "decode/limits.h"
+#include "tui/explain_json.h"
 #include "tui/explain_view.h"
-#include "tui/json.h"
 #include "tui/out.h"
 #include "tui/readall.h"
 #include "tui/tui_main.h"
@@ -56,31 +56,6 @@ static void explain_print_text(const struct explanation *e, const char *text)
 	explain_view_reply(e, text, &sink);
 }
 
-/* The fields shared by a reply object and a bounce recipient. */
-static void explain_json_fields(struct json *j, const struct explanation *e)
-{
-	JSON_KV_STR(j, "reason", reason_name(e->reason));
-	JSON_KV_BOOL(j, "permanent", e->permanent);
-	JSON_KV_BOOL(j, "retry_may_help", e->retry_may_help);
-	JSON_KV_STR(j, "layer", explain_layer_name(e->layer));
-	JSON_KV_STR(j, "provider", e->layer == LAYER_PROVIDER ? e->provider : NULL);
-	JSON_KV_STR(j, "explanation", e->meaning);
-	JSON_KV_STR(j, "cause", e->cause);
-	JSON_KV_STR(j, "fix", e->fix);
-	JSON_KV_STR(j, "code_meaning", e->code_meaning);
-	JSON_KV_STR(j, "status_title", e->status_title);
-	JSON_KV_STR(j, "source", e->source);
-}
-
-static void explain_json_code(struct json *j, const char *key, int code)
-{
-	json_key(j, key);
-	if (code)
-		json_int(j, code);
-	else
-		json_null(j);
-}
-
 static int explain_reply_input(const struct explain_opts *o, const uint8_t *p, size_t len)
 {
 	int code = 0;
@@ -96,50 +71,8 @@ static int explain_reply_input(const struct explain_opts *o, const uint8_t *p, s
 		explain_print_text(&e, text);
 		return 0;
 	}
-	struct json j;
-	json_init(&j, stdout, o->pretty);
-	json_obj_begin(&j);
-	JSON_KV_STR(&j, "type", "reply");
-	explain_json_code(&j, "reply_code", e.reply_code);
-	JSON_KV_STR(&j, "status", e.status);
-	JSON_KV_STR(&j, "text", text);
-	explain_json_fields(&j, &e);
-	json_obj_end(&j);
-	json_end_line(&j);
+	explain_json_reply(stdout, o->pretty, &e, text);
 	return 0;
-}
-
-static void explain_bounce_json(const struct explain_opts *o, const struct bounce *b)
-{
-	struct json j;
-	json_init(&j, stdout, o->pretty);
-	json_obj_begin(&j);
-	JSON_KV_STR(&j, "type", "bounce");
-	JSON_KV_STR(&j, "format", b->format);
-	JSON_KV_STR(&j, "reporting_mta", b->reporting_mta);
-	JSON_KV_STR(&j, "subject", b->subject);
-	JSON_KV_STR(&j, "feedback_type", b->feedback_type);
-	JSON_KV_BOOL(&j, "truncated", b->truncated);
-	JSON_KEY(&j, "recipients");
-	json_arr_begin(&j);
-	for (size_t i = 0; i < b->nrcpt; i++) {
-		const struct bounce_rcpt *r = &b->rcpt[i];
-		struct explanation e;
-		explain_view_rcpt_explain(r, &e);
-		json_obj_begin(&j);
-		JSON_KV_STR(&j, "address", r->address);
-		JSON_KV_STR(&j, "status", r->status);
-		explain_json_code(&j, "reply_code", r->reply_code);
-		JSON_KV_STR(&j, "diagnostic", r->diagnostic);
-		JSON_KV_STR(&j, "remote_mta", r->remote_mta);
-		JSON_KV_STR(&j, "action", r->action);
-		JSON_KV_STR(&j, "stage", smtp_stage_name(r->stage));
-		explain_json_fields(&j, &e);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_end_line(&j);
 }
 
 static void explain_bounce_text(const struct bounce *b)
@@ -172,7 +105,7 @@ static int explain_bounce_input(const struct explain_opts *o, const uint8_t *p, 
 	}
 	b.truncated = b.truncated || truncated;
 	if (o->json)
-		explain_bounce_json(o, &b);
+		explain_json_bounce(stdout, o->pretty, &b);
 	else
 		explain_bounce_text(&b);
 	bounce_free(&b);
