@@ -12,7 +12,9 @@
  * rows under a filter and each sort order, and the first rows' detail
  * documents (screen_capture_doc.c), whose texts must be printable too.
  * Build: make fuzz (clang -fsanitize=fuzzer,address,undefined)
- * Input: byte 0 picks the link type, then frames as fuzz/fuzz_frames.h reads them.
+ * Input: byte 0 picks the link type (bits 0-2) and whether the Capture screen's
+ * model is checked too (bit 3: the seeds named model-*), then frames as
+ * fuzz/fuzz_frames.h reads them.
  * Seeds: fuzz/corpus/capture/ (tools/pcapmangle.py fuzzseed on tests/captures). */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +40,7 @@ static const int fuzz_links[] = {PKT_DLT_EN10MB, PKT_DLT_LINUX_SLL, PKT_DLT_LINU
                                  PKT_DLT_LOOP,   PKT_DLT_RAW,       PKT_DLT_IPV4,       PKT_DLT_IPV6};
 
 /* Rows whose detail document is built. */
-#define FUZZ_DOC_ROWS 4
+#define FUZZ_DOC_ROWS 2
 
 static struct capture_model *fuzz_model;
 static uint64_t fuzz_sink;
@@ -118,7 +120,7 @@ static void fuzz_clean(const char *s)
 }
 
 /* A row's detail document: every label and text printable, laid out within
- * its text at two widths. */
+ * its texts. */
 static void fuzz_doc(const struct cm_row *r, size_t pos, size_t count)
 {
 	struct ui_doc d;
@@ -128,13 +130,11 @@ static void fuzz_doc(const struct cm_row *r, size_t pos, size_t count)
 		fuzz_clean(d.items[i].label);
 		fuzz_clean(d.items[i].text);
 	}
-	for (int w = 24; w <= 100; w += 76) {
-		ui_doc_layout(&d, w);
-		for (size_t i = 0; i < d.nrows; i++) {
-			const struct ui_doc_row *row = &d.rows[i];
-			if (row->item >= d.nitems || row->off + row->len > strlen(d.items[row->item].text))
-				abort();
-		}
+	ui_doc_layout(&d, 40);
+	for (size_t i = 0; i < d.nrows; i++) {
+		const struct ui_doc_row *row = &d.rows[i];
+		if (row->item >= d.nitems || row->off + row->len > strlen(d.items[row->item].text))
+			abort();
 	}
 	ui_doc_free(&d);
 }
@@ -180,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_feed_frames(t, lt, 1700000000LL * 1000000LL, data, size);
 	capture_finish(c);
 	capture_free(c);
-	fuzz_check_model();
+	if (data[0] & 0x08) /* half the inputs (byte 0's low bits pick the link) */
+		fuzz_check_model();
 	cm_free(fuzz_model);
 	return 0;
 }
