@@ -2,8 +2,9 @@
 # it_fuzz_replay.sh - every fuzz target (fuzz/fuzz_*.c), built with
 # fuzz/replay.c instead of libFuzzer, runs each input of its corpus in
 # fuzz/corpus/NAME/ (seeds, and inputs that once found a fault) without a
-# crash; under `make asan` they run with ASan and UBSan. The bounce messages
-# of ../shared/conformance/bounces/ go through the explain target as well.
+# crash or a failed check; under `make asan` they run with ASan and UBSan.
+# The public captures of ../shared/captures/ go through fuzz_capture and the
+# bounce messages of ../shared/conformance/bounces/ through fuzz_explain.
 . "$(dirname "$0")/lib.sh"
 FUZZ_DIR=${FUZZ_DIR:-$TOP/build/fuzz}
 
@@ -39,6 +40,29 @@ for src in "$TOP"/fuzz/fuzz_*.c; do
 	fi
 done
 check "fuzz targets found" [ "$n" -ge 4 ]
+
+# The public captures, as fuzz_capture inputs with the Capture screen's model
+# checked too (bit 3 of byte 0): what real traffic makes of every output must
+# pass the same checks (terminal-safe lines, one JSON object per session...).
+# Captures in a link type or format the input format has no place for are
+# left out (tools/pcapmangle.py fuzzseed says which).
+if have_shared captures; then
+	C=$TMPD/captures
+	mkdir -p "$C"
+	n=0
+	made=0
+	for f in $(find "$SHARED/captures" -name '*.pcap*' | sort); do
+		n=$((n + 1))
+		/usr/bin/python3 "$TOP/tools/pcapmangle.py" fuzzseed "$f" "$C/$n" --max-frames 100000 2>/dev/null || continue
+		/usr/bin/python3 -c 'import sys
+p = sys.argv[1]; d = bytearray(open(p, "rb").read()); d[0] |= 8; open(p, "wb").write(d)' "$C/$n" &&
+			made=$((made + 1))
+	done
+	check "public captures made fuzz_capture inputs ($made of $n)" [ "$made" -ge 90 ]
+	replay capture "$C"
+else
+	skip "../shared/captures not present: the public captures are not replayed"
+fi
 
 if have_shared conformance/bounces; then
 	replay explain "$SHARED/conformance/bounces"
