@@ -12,13 +12,6 @@
 
 #define TL_WIDTH 100
 
-/* v in decimal (printf's cost showed on timelines of large captures). */
-static void tl_uint(FILE *f, unsigned long long v)
-{
-	char d[24], *end = d + sizeof d, *p = bytes_utoa(v, end);
-	fwrite(p, 1, (size_t)(end - p), f);
-}
-
 /* The start of a transcript line: seconds since the session began, who spoke. */
 static void tl_when(FILE *f, int64_t usec, char who)
 {
@@ -31,32 +24,7 @@ static void tl_when(FILE *f, int64_t usec, char who)
 	fputs(": ", f);
 }
 
-/* The first line of a reply's text, cut at max bytes. */
-static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
-{
-	if (!r->code && !r->text) {
-		fputs("(no reply)", f);
-		return;
-	}
-	if (r->code > 0) {
-		tl_uint(f, (unsigned)r->code);
-		fputc(' ', f);
-	} else if (r->code) {
-		fprintf(f, "%d ", r->code);
-	} else {
-		fputs("(no code) ", f);
-	}
-	const char *t = r->text ? r->text : "";
-	const char *nl = memchr(t, '\n', r->text_len);
-	size_t n = nl ? (size_t)(nl - t) : r->text_len;
-	if (!out_safe_cols(f, (const uint8_t *)t, n, max))
-		fputs("...", f);
-	if (r->nlines > 1) {
-		fputs(" (+", f);
-		tl_uint(f, r->nlines - 1);
-		fputs(" lines)", f);
-	}
-}
+static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max);
 
 static void tl_explain_line(FILE *f, const struct txn_reply *r, enum smtp_stage st, const char *indent)
 {
@@ -304,34 +272,10 @@ static void sum_u64(struct buf *b, unsigned long long v)
 	sum_u64w(b, v, 0);
 }
 
-/* "a<sep>b" left-aligned in width columns (the txn and rcpts columns). */
-static void sum_pair_col(struct buf *b, unsigned long long x, char sep, unsigned long long y, size_t width)
-{
-	size_t at = b->len;
-	sum_u64(b, x);
-	buf_append_byte(b, (uint8_t)sep);
-	sum_u64(b, y);
-	if (b->len - at < width)
-		sum_spaces(b, width - (b->len - at));
-}
-
-/* Escaped text in width columns (a column per character shown), cut with
- * "..." when longer; never in the middle of a character or an escape. */
-static void sum_safe_col(struct buf *b, const char *s, size_t width)
-{
-	size_t start = b->len, len = strlen(s), shown;
-	if (!printable_append_cols(b, (const uint8_t *)s, len, width, &shown) && width > 3) {
-		b->len = start;
-		printable_append_cols(b, (const uint8_t *)s, len, width - 3, &shown);
-		buf_append(b, "...", 3);
-		shown += 3;
-	}
-	if (shown < width)
-		sum_spaces(b, width - shown);
-}
-
-/* As tl_reply_first, into b, with at most max characters of the text. */
-static void sum_reply(struct buf *b, const struct txn_reply *r, size_t max)
+/* The first line of a reply: its code and at most max characters of its
+ * text (cut between characters, marked "..."), and how many lines follow.
+ * Into b: the text timeline and the summary share it. */
+static void reply_first(struct buf *b, const struct txn_reply *r, size_t max)
 {
 	if (!r->code && !r->text) {
 		buf_append_str(b, "(no reply)");
@@ -358,6 +302,41 @@ static void sum_reply(struct buf *b, const struct txn_reply *r, size_t max)
 	}
 }
 
+static void tl_reply_first(FILE *f, const struct txn_reply *r, size_t max)
+{
+	struct buf b;
+	buf_init(&b, max * 4 + 96); /* an escape is up to four characters */
+	reply_first(&b, r, max);
+	fwrite(b.data ? b.data : (uint8_t *)"", 1, b.len, f);
+	buf_free(&b);
+}
+
+/* "a<sep>b" left-aligned in width columns (the txn and rcpts columns). */
+static void sum_pair_col(struct buf *b, unsigned long long x, char sep, unsigned long long y, size_t width)
+{
+	size_t at = b->len;
+	sum_u64(b, x);
+	buf_append_byte(b, (uint8_t)sep);
+	sum_u64(b, y);
+	if (b->len - at < width)
+		sum_spaces(b, width - (b->len - at));
+}
+
+/* Escaped text in width columns (a column per character shown), cut with
+ * "..." when longer; never in the middle of a character or an escape. */
+static void sum_safe_col(struct buf *b, const char *s, size_t width)
+{
+	size_t start = b->len, len = strlen(s), shown;
+	if (!printable_append_cols(b, (const uint8_t *)s, len, width, &shown) && width > 3) {
+		b->len = start;
+		printable_append_cols(b, (const uint8_t *)s, len, width - 3, &shown);
+		buf_append(b, "...", 3);
+		shown += 3;
+	}
+	if (shown < width)
+		sum_spaces(b, width - shown);
+}
+
 static void sum_line(struct buf *b, const struct capture_session *s, const struct txn *t)
 {
 	char when[40];
@@ -378,7 +357,7 @@ static void sum_line(struct buf *b, const struct capture_session *s, const struc
 	buf_append_byte(b, ' ');
 	sum_col(b, txn_outcome_name(t->outcome), 18);
 	buf_append_byte(b, ' ');
-	sum_reply(b, &t->final.reply, 60);
+	reply_first(b, &t->final.reply, 60);
 	buf_append_byte(b, '\n');
 }
 
