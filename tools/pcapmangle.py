@@ -47,9 +47,10 @@ usage: pcapmangle.py OPERATION ARGS...
                                  add a synthetic IPv4 TCP conversation (handshake, the
                                  two payloads, FIN exchange) between 10.9.0.1 and
                                  10.9.0.2:P, merged by time into IN's packets
-  fuzzseed IN OUT [--max-frames N]
+  fuzzseed IN OUT [--max-frames N] [--model]
                                  the frames as input for fuzz/fuzz_capture.c (byte 0: link
-                                 type; per frame: cut flag and time step, length, bytes)
+                                 type, and with --model bit 3: check the Capture screen's
+                                 model too; per frame: cut flag and time step, length, bytes)
   garbage-file OUT SIZE [--seed S] [--header]
                                  SIZE random bytes; with --header a valid pcap file
                                  header followed by random records
@@ -561,13 +562,14 @@ def op_add_flow(a):
 
 # Link types in the order fuzz/fuzz_capture.c and fuzz_pkt.c pick them by byte 0.
 FUZZ_LINKS = [LT_EN10MB, LT_SLL, LT_SLL2, LT_NULL, LT_LOOP, LT_RAW]
+FUZZ_MODEL = 0x08  # fuzz_capture.c: bit 3 of byte 0
 
 
 def op_fuzzseed(a):
     p = Pcap.read(a.input)
     if p.linktype not in FUZZ_LINKS:
         raise PcapError("link type %d has no place in the fuzz input format" % p.linktype)
-    out = bytearray([FUZZ_LINKS.index(p.linktype)])
+    out = bytearray([FUZZ_LINKS.index(p.linktype) | (FUZZ_MODEL if a.model else 0)])
     per = p.frac_per_sec()
     last = None
     for sec, frac, wirelen, data in p.records[:a.max_frames]:
@@ -659,6 +661,7 @@ def build_parser():
     s.add_argument("--first", choices=["client", "server"], default="client")
     s = cmd("fuzzseed", op_fuzzseed)
     s.add_argument("--max-frames", type=int, default=1000)
+    s.add_argument("--model", action="store_true")
     s = sub.add_parser("garbage-file")
     s.set_defaults(fn=op_garbage_file)
     s.add_argument("output")
