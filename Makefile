@@ -51,9 +51,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # tests/it_fuzz_replay.sh can run its corpus in fuzz/corpus/ on every check.
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
-# What the targets share; jansson reads back the JSON they make
-# (fuzz/jsoncheck.c: fuzz_capture checks --json).
-FUZZ_COMMON := fuzz/jsoncheck.c
+# What the targets share to check their output (fuzz/check.c); jansson reads
+# back the JSON they make.
+FUZZ_COMMON := fuzz/check.c
 FUZZ_LIBS := -ljansson
 
 .PHONY: all check test asan deps install uninstall clean bench lint run fuzz
@@ -75,7 +75,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_COMMON) fuzz/fuzz_frames.h fuzz/jsoncheck.h $(LIB)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(FUZZ_COMMON) fuzz/fuzz_frames.h fuzz/check.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(LDLIBS) $(FUZZ_LIBS)
 

@@ -27,7 +27,7 @@
 #include "fuzz/fuzz_frames.h"
 #include "decode/pkt.h"
 #include "decode/printable.h"
-#include "fuzz/jsoncheck.h"
+#include "fuzz/check.h"
 #include "tui/capture_model.h"
 #include "tui/screen_capture_int.h"
 #include "tui/timeline.h"
@@ -53,29 +53,11 @@ static void fuzz_body(void *ctx, struct capture_session *s, uint64_t txn, const 
 }
 
 /* A renderer's output, checked line by line for anything a terminal would
- * act on. */
-struct fuzz_text {
-	FILE *f;
-	char *data;
-	size_t len;
-};
-
-static FILE *fuzz_text_open(struct fuzz_text *t)
-{
-	t->data = NULL;
-	t->len = 0;
-	t->f = open_memstream(&t->data, &t->len);
-	if (!t->f)
-		abort();
-	return t->f;
-}
-
-/* lines: how many lines the output must have (complete, each ending in a
+ * act on. lines: how many lines it must have (complete, each ending in a
  * newline), or -1 for any number. */
-static void fuzz_text_check(struct fuzz_text *t, bool json, long lines)
+static void fuzz_text_check(struct fuzz_mem *t, bool json, long lines)
 {
-	if (fclose(t->f) != 0)
-		abort();
+	fuzz_mem_close(t);
 	const uint8_t *p = (const uint8_t *)t->data;
 	long n = 0;
 	for (size_t i = 0; i < t->len; n++) {
@@ -94,12 +76,12 @@ static void fuzz_text_check(struct fuzz_text *t, bool json, long lines)
 
 static void fuzz_render(struct capture_session *s, const struct timeline_opts *o)
 {
-	struct fuzz_text t;
-	timeline_text_session(fuzz_text_open(&t), s, o);
+	struct fuzz_mem t;
+	timeline_text_session(fuzz_mem_open(&t), s, o);
 	fuzz_text_check(&t, false, -1);
-	timeline_summary_session(fuzz_text_open(&t), s);
+	timeline_summary_session(fuzz_mem_open(&t), s);
 	fuzz_text_check(&t, false, (long)s->model->ntxns); /* a line per transaction */
-	timeline_json_session(fuzz_text_open(&t), s, o);
+	timeline_json_session(fuzz_mem_open(&t), s, o);
 	fuzz_text_check(&t, true, 1); /* a session is one line */
 }
 

@@ -17,7 +17,7 @@
 
 #include "decode/bounce.h"
 #include "decode/explain.h"
-#include "fuzz/jsoncheck.h"
+#include "fuzz/check.h"
 #include "tui/explain_json.h"
 #include "tui/explain_view.h"
 
@@ -40,16 +40,13 @@ static const struct explain_sink fuzz_view = {fuzz_field, NULL};
 /* What write() puts out must be one JSON object (a line, or indented). */
 static void fuzz_json(void (*write)(FILE *out, bool pretty, const void *arg), const void *arg, bool pretty)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&data, &len);
-	if (!f)
+	struct fuzz_mem m;
+	write(fuzz_mem_open(&m), pretty, arg);
+	fuzz_mem_close(&m);
+	if (!m.len || m.data[m.len - 1] != '\n' || (!pretty && memchr(m.data, '\n', m.len - 1)) ||
+	    !fuzz_json_object((const uint8_t *)m.data, m.len - 1))
 		abort();
-	write(f, pretty, arg);
-	if (fclose(f) != 0 || !len || data[len - 1] != '\n' || (!pretty && memchr(data, '\n', len - 1)) ||
-	    !fuzz_json_object((const uint8_t *)data, len - 1))
-		abort();
-	free(data);
+	free(m.data);
 }
 
 static void fuzz_write_bounce(FILE *out, bool pretty, const void *b)

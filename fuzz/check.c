@@ -1,7 +1,26 @@
-/* jsoncheck.c - see jsoncheck.h. */
-#include "fuzz/jsoncheck.h"
+/* check.c - see check.h. */
+#include "fuzz/check.h"
+
+#include <stdlib.h>
 
 #include <jansson.h>
+
+FILE *fuzz_mem_open(struct fuzz_mem *m)
+{
+	m->data = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->data, &m->len);
+	if (!m->f)
+		abort();
+	return m->f;
+}
+
+void fuzz_mem_close(struct fuzz_mem *m)
+{
+	if (fclose(m->f) != 0)
+		abort();
+	m->f = NULL;
+}
 
 bool fuzz_json_object(const uint8_t *p, size_t len)
 {
